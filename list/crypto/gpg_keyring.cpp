@@ -1,0 +1,283 @@
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <fmt/format.h>
+#include <gpgme++/data.h>
+#include <gpgme++/importresult.h>
+#include <gpgme++/key.h>
+#include <gpgme++/keygenerationresult.h>
+#include <list/address.hpp>
+#include <list/crypto/gpg_context.hpp>
+#include <list/crypto/gpg_home.hpp>
+#include <list/crypto/gpg_keyring.hpp>
+#include <list/crypto/key_check.hpp>
+
+namespace list {
+
+namespace {
+
+// Key data larger than this is no single member key (a 16k-bit RSA key with
+// many signatures stays far below): refuse it before handing it to gpg.
+constexpr size_t k_max_key_data = 1024 * 1024;
+
+struct Algorithms {
+  const char* primary;
+  const char* encryption;
+};
+
+Algorithms algorithms_for(KeyType type) {
+  switch (type) {
+  case KeyType::rsa4096:
+    return {"rsa4096", "rsa4096"};
+  case KeyType::ed25519:
+    break;
+  }
+  return {"ed25519", "cv25519"};
+}
+
+std::int64_t now_seconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string uppercase(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  return out;
+}
+
+bool is_fingerprint(std::string_view text) {
+  return text.size() == 40 && std::all_of(text.begin(), text.end(),
+                                          [](unsigned char c) { return std::isxdigit(c) != 0; });
+}
+
+// "crew@x" + "-request" -> "crew-request@x".
+std::string sub_address(std::string_view address, std::string_view suffix) {
+  return fmt::format("{}{}@{}", local_part(address), suffix, domain_part(address));
+}
+
+std::string user_id(std::string_view name, std::string_view comment, std::string_view address) {
+  std::string out(name);
+  if (!comment.empty()) {
+    out += out.empty() ? "" : " ";
+    out += fmt::format("({})", comment);
+  }
+  out += out.empty() ? "" : " ";
+  out += fmt::format("<{}>", address);
+  return out;
+}
+
+// A display name goes into a user ID verbatim: keep out what would change the
+// user ID's structure or break gpg's line-based protocol.
+bool valid_list_name(std::string_view name) {
+  return name.size() <= 128 && std::none_of(name.begin(), name.end(), [](unsigned char c) {
+           return c < 0x20 || c == 0x7f || c == '<' || c == '>' || c == '(' || c == ')';
+         });
+}
+
+KeyFacts facts_of(const GpgME::Key& key) {
+  KeyFacts facts;
+  facts.fingerprint = uppercase(key.primaryFingerprint() ? key.primaryFingerprint() : "");
+  facts.revoked = key.isRevoked();
+  facts.expired = key.isExpired();
+  facts.disabled = key.isDisabled();
+  facts.invalid = key.isInvalid();
+  facts.has_secret = key.hasSecret();
+  for (const GpgME::Subkey& subkey : key.subkeys()) {
+    facts.has_secret = facts.has_secret || subkey.isSecret();
+    facts.subkeys.push_back(SubkeyFacts{subkey.canEncrypt(), subkey.isRevoked(), subkey.isExpired(),
+                                        subkey.isDisabled(), subkey.isInvalid(),
+                                        subkey.neverExpires() ? 0 : subkey.expirationTime()});
+  }
+  for (const GpgME::UserID& uid : key.userIDs()) {
+    facts.user_ids.push_back(
+        UserIdFacts{uid.id() ? uid.id() : "", uid.isRevoked(), uid.isInvalid()});
+  }
+  return facts;
+}
+
+class GpgKeyring final : public Keyring {
+public:
+  explicit GpgKeyring(std::string home) : m_home(std::move(home)) {}
+
+  util::Result<std::string> create_list_key(const ListIdentity& identity, KeyType type) override;
+  util::Result<std::string> export_public_key(std::string_view fingerprint) override;
+  util::Result<KeyInfo> inspect_member_key(std::string_view key_data, std::string_view email,
+                                           UidCheck uid_check) override;
+  util::Result<KeyInfo> import_member_key(std::string_view key_data, std::string_view email,
+                                          UidCheck uid_check) override;
+
+private:
+  // A fresh context on the prepared home: one per call, so that calls from
+  // different threads never share one.
+  util::Result<std::unique_ptr<GpgME::Context>> context();
+  util::Result<std::vector<KeyFacts>> list_from_data(std::string_view key_data);
+
+  std::string m_home;
+};
+
+util::Result<std::unique_ptr<GpgME::Context>> GpgKeyring::context() {
+  auto engine_home = prepare_gnupg_home(m_home);
+  if (!engine_home) {
+    return tl::unexpected(engine_home.error());
+  }
+  return make_context(*engine_home);
+}
+
+util::Result<std::string> GpgKeyring::create_list_key(const ListIdentity& identity, KeyType type) {
+  auto address = normalise_address(identity.address);
+  if (!address) {
+    return tl::unexpected(address.error());
+  }
+  if (!valid_list_name(identity.name)) {
+    return util::permanent(
+        "the list name must not contain <, >, (, ) or control characters (at most 128 bytes)");
+  }
+  auto ctx = context();
+  if (!ctx) {
+    return tl::unexpected(ctx.error());
+  }
+  const Algorithms algos = algorithms_for(type);
+  const std::string main_uid = user_id(identity.name, "", *address);
+  // No passphrase: the list key must work unattended, and the home directory
+  // (mode 0700, owned by the service user) is what protects it. No expiry:
+  // a list key that lapses silently would cut every member off.
+  const unsigned int no_passphrase = GPGME_CREATE_NOPASSWD | GPGME_CREATE_NOEXPIRE;
+  const GpgME::KeyGenerationResult made =
+      (*ctx)->createKeyEx(main_uid.c_str(), algos.primary, 0, 0, GpgME::Key(),
+                          GPGME_CREATE_SIGN | GPGME_CREATE_CERT | no_passphrase);
+  if (made.error() || made.fingerprint() == nullptr) {
+    return tl::unexpected(to_error(made.error(), "generating the list key"));
+  }
+  const std::string fingerprint = uppercase(made.fingerprint());
+
+  // Should a later step fail, the half-made key stays in the home: the
+  // caller creating a list removes the whole home (server::GnupgHomeGuard),
+  // and a retry then starts clean.
+  GpgME::Error err;
+  GpgME::Key key = (*ctx)->key(fingerprint.c_str(), err, true);
+  auto fail = [](GpgME::Error cause, std::string_view doing) -> util::Result<std::string> {
+    return tl::unexpected(to_error(cause, doing));
+  };
+  if (err || key.isNull()) {
+    return fail(err, "finding the new list key");
+  }
+  if (auto sub =
+          (*ctx)->createSubkey(key, algos.encryption, 0, 0, GPGME_CREATE_ENCR | no_passphrase);
+      sub) {
+    return fail(sub, "adding the encryption subkey");
+  }
+  for (const auto& [comment, suffix] : {
+           std::pair{"requests", "-request"},
+           std::pair{"owners",   "-owner"  }
+  }) {
+    const std::string uid = user_id(identity.name, comment, sub_address(*address, suffix));
+    if (auto added = (*ctx)->addUid(key, uid.c_str()); added) {
+      return fail(added, "adding a user ID to the list key");
+    }
+  }
+  return fingerprint;
+}
+
+util::Result<std::string> GpgKeyring::export_public_key(std::string_view fingerprint) {
+  if (!is_fingerprint(fingerprint)) {
+    return util::permanent(
+        fmt::format("'{}' is not a key fingerprint (40 hex digits)", fingerprint.substr(0, 64)));
+  }
+  auto ctx = context();
+  if (!ctx) {
+    return tl::unexpected(ctx.error());
+  }
+  const std::string pattern(fingerprint);
+  GpgME::Data out;
+  // Minimal: the latest self-signatures only, what every OpenPGP
+  // implementation needs to use the key and nothing it could trip over.
+  if (auto err = (*ctx)->exportPublicKeys(pattern.c_str(), out, GpgME::Context::ExportMinimal);
+      err) {
+    return tl::unexpected(to_error(err, "exporting the list key"));
+  }
+  std::string armored = out.toString();
+  if (armored.empty()) {
+    return util::permanent(fmt::format("no key {} in this keyring", pattern));
+  }
+  return armored;
+}
+
+util::Result<std::vector<KeyFacts>> GpgKeyring::list_from_data(std::string_view key_data) {
+  auto engine_home = prepare_gnupg_home(m_home);
+  if (!engine_home) {
+    return tl::unexpected(engine_home.error());
+  }
+  auto keys = keys_from_data(*engine_home, key_data);
+  if (!keys) {
+    return tl::unexpected(keys.error());
+  }
+  std::vector<KeyFacts> facts;
+  for (const GpgME::Key& key : *keys) {
+    facts.push_back(facts_of(key));
+  }
+  return facts;
+}
+
+util::Result<KeyInfo> GpgKeyring::inspect_member_key(std::string_view key_data,
+                                                     std::string_view email, UidCheck uid_check) {
+  if (key_data.size() > k_max_key_data) {
+    return util::permanent(
+        fmt::format("not an OpenPGP public key ({} bytes is too large for one)", key_data.size()));
+  }
+  // An armored secret key is refused before gpg reads it at all.
+  if (key_data.find("-----BEGIN PGP PRIVATE KEY BLOCK-----") != std::string_view::npos) {
+    KeyFacts secret;
+    secret.has_secret = true;
+    return check_member_key({secret}, email, uid_check, now_seconds());
+  }
+  auto keys = list_from_data(key_data);
+  if (!keys) {
+    return tl::unexpected(keys.error());
+  }
+  return check_member_key(*keys, email, uid_check, now_seconds());
+}
+
+util::Result<KeyInfo> GpgKeyring::import_member_key(std::string_view key_data,
+                                                    std::string_view email, UidCheck uid_check) {
+  auto info = inspect_member_key(key_data, email, uid_check);
+  if (!info) {
+    return info;
+  }
+  auto ctx = context();
+  if (!ctx) {
+    return tl::unexpected(ctx.error());
+  }
+  const GpgME::Data data(key_data.data(), key_data.size(), false);
+  const GpgME::ImportResult result = (*ctx)->importKeys(data);
+  if (result.error()) {
+    return tl::unexpected(to_error(result.error(), "importing the key"));
+  }
+  for (const GpgME::Import& import : result.imports()) {
+    if (import.error()) {
+      return tl::unexpected(to_error(import.error(), "importing the key"));
+    }
+  }
+  // Prove it landed as a key this home can encrypt to.
+  GpgME::Error err;
+  const GpgME::Key key = (*ctx)->key(info->fingerprint.c_str(), err, false);
+  if (err || key.isNull()) {
+    return tl::unexpected(
+        to_error(err, fmt::format("finding key {} after import", info->fingerprint)));
+  }
+  if (!key.canEncrypt()) {
+    return util::permanent(
+        fmt::format("key {} has no usable encryption subkey after import", info->fingerprint));
+  }
+  return info;
+}
+
+} // namespace
+
+std::unique_ptr<Keyring> open_gpg_keyring(const std::string& gnupg_home) {
+  return std::make_unique<GpgKeyring>(gnupg_home);
+}
+
+} // namespace list
