@@ -1,4 +1,5 @@
 #include <array>
+#include <atomic>
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
@@ -124,7 +125,9 @@ util::Result<std::string> ensure_alias(const std::string& home) {
     return alias;
   }
   prune_dangling_aliases();
-  const std::string temp = fmt::format("{}.{}", alias, ::getpid());
+  // Unique per process and call: threads of one process may race here too.
+  static std::atomic<unsigned> s_counter{0};
+  const std::string temp = fmt::format("{}.{}.{}", alias, ::getpid(), s_counter++);
   ::unlink(temp.c_str());
   if (::symlink(home.c_str(), temp.c_str()) != 0 || ::rename(temp.c_str(), alias.c_str()) != 0) {
     const std::string why = errno_text();

@@ -144,12 +144,15 @@ util::Result<std::string> GpgKeyring::create_list_key(const ListIdentity& identi
   // No passphrase: the list key must work unattended, and the home directory
   // (mode 0700, owned by the service user) is what protects it. No expiry:
   // a list key that lapses silently would cut every member off.
-  const unsigned int no_passphrase = GPGME_CREATE_NOPASSWD | GPGME_CREATE_NOEXPIRE;
+  const unsigned int unattended = GPGME_CREATE_NOPASSWD | GPGME_CREATE_NOEXPIRE;
   const GpgME::KeyGenerationResult made =
       (*ctx)->createKeyEx(main_uid.c_str(), algos.primary, 0, 0, GpgME::Key(),
-                          GPGME_CREATE_SIGN | GPGME_CREATE_CERT | no_passphrase);
-  if (made.error() || made.fingerprint() == nullptr) {
+                          GPGME_CREATE_SIGN | GPGME_CREATE_CERT | unattended);
+  if (made.error()) {
     return tl::unexpected(to_error(made.error(), "generating the list key"));
+  }
+  if (made.fingerprint() == nullptr) {
+    return util::transient("generating the list key: gpg reported no fingerprint");
   }
   const std::string fingerprint = uppercase(made.fingerprint());
 
@@ -158,16 +161,15 @@ util::Result<std::string> GpgKeyring::create_list_key(const ListIdentity& identi
   // and a retry then starts clean.
   GpgME::Error err;
   GpgME::Key key = (*ctx)->key(fingerprint.c_str(), err, true);
-  auto fail = [](GpgME::Error cause, std::string_view doing) -> util::Result<std::string> {
-    return tl::unexpected(to_error(cause, doing));
-  };
-  if (err || key.isNull()) {
-    return fail(err, "finding the new list key");
+  if (err) {
+    return tl::unexpected(to_error(err, "finding the new list key"));
   }
-  if (auto sub =
-          (*ctx)->createSubkey(key, algos.encryption, 0, 0, GPGME_CREATE_ENCR | no_passphrase);
+  if (key.isNull()) {
+    return util::transient(fmt::format("generating the list key: {} vanished", fingerprint));
+  }
+  if (auto sub = (*ctx)->createSubkey(key, algos.encryption, 0, 0, GPGME_CREATE_ENCR | unattended);
       sub) {
-    return fail(sub, "adding the encryption subkey");
+    return tl::unexpected(to_error(sub, "adding the encryption subkey"));
   }
   for (const auto& [comment, suffix] : {
            std::pair{"requests", "-request"},
@@ -175,7 +177,7 @@ util::Result<std::string> GpgKeyring::create_list_key(const ListIdentity& identi
   }) {
     const std::string uid = user_id(identity.name, comment, sub_address(*address, suffix));
     if (auto added = (*ctx)->addUid(key, uid.c_str()); added) {
-      return fail(added, "adding a user ID to the list key");
+      return tl::unexpected(to_error(added, "adding a user ID to the list key"));
     }
   }
   return fingerprint;
@@ -263,9 +265,12 @@ util::Result<KeyInfo> GpgKeyring::import_member_key(std::string_view key_data,
   // Prove it landed as a key this home can encrypt to.
   GpgME::Error err;
   const GpgME::Key key = (*ctx)->key(info->fingerprint.c_str(), err, false);
-  if (err || key.isNull()) {
+  if (err) {
     return tl::unexpected(
         to_error(err, fmt::format("finding key {} after import", info->fingerprint)));
+  }
+  if (key.isNull()) {
+    return util::transient(fmt::format("key {} is missing after import", info->fingerprint));
   }
   if (!key.canEncrypt()) {
     return util::permanent(

@@ -5,6 +5,7 @@
 #include <boost/test/unit_test.hpp>
 #include <list/crypto/gpg_home.hpp>
 #include <sys/stat.h>
+#include <unistd.h>
 
 BOOST_AUTO_TEST_SUITE(gpg_home)
 
@@ -41,7 +42,10 @@ BOOST_AUTO_TEST_CASE(long_home_gets_a_short_alias) {
   const std::string home = dir / std::string(100, 'x') + "/gnupg";
   const auto engine_home = list::prepare_gnupg_home(home);
   BOOST_TEST_REQUIRE(engine_home.has_value(), (engine_home ? "" : engine_home.error().message));
-  BOOST_TEST(engine_home->size() + 20 <= 107u);
+  // With /run/user/UID, GnuPG keeps its sockets there and needs no alias.
+  if (!std::filesystem::is_directory(fmt::format("/run/user/{}", ::getuid()))) {
+    BOOST_TEST(engine_home->size() + 20 <= 107u);
+  }
   BOOST_TEST(std::filesystem::equivalent(*engine_home, home));
   // Stable: the same alias every time, in every process.
   BOOST_TEST(*list::prepare_gnupg_home(home) == *engine_home);

@@ -2,10 +2,12 @@
 // sq) and member keys (inspect each fixture, import) in real GnuPG homes.
 #include "gpg_test_support.hpp"
 
+#include <atomic>
 #include <boost/test/unit_test.hpp>
 #include <chrono>
 #include <list/crypto/gpg_home.hpp>
 #include <list/crypto/gpg_keyring.hpp>
+#include <thread>
 
 namespace {
 
@@ -201,6 +203,30 @@ BOOST_AUTO_TEST_CASE(inspects_each_fixture) {
   }
 }
 
+// Binary (unarmored) keys: a public key is read as well as its armored
+// form; a secret key is refused even without the armor header that gives it
+// away.
+BOOST_AUTO_TEST_CASE(inspects_binary_keys) {
+  test::TempDir dir;
+  auto keyring = list::open_gpg_keyring(dir / "gnupg");
+  for (const std::string name : {"valid-cv25519.asc", "secret/valid-cv25519.asc"}) {
+    const std::string binary = dir / "key.gpg";
+    BOOST_TEST_REQUIRE(test::run(fmt::format("gpg --dearmor <'{}' >'{}' 2>/dev/null",
+                                             test::fixture_path(name), binary))
+                           .status == 0);
+    const auto result = keyring->inspect_member_key(test::read_file(binary), "alice@example.org",
+                                                    UidCheck::require_match);
+    if (name.rfind("secret/", 0) == 0) {
+      BOOST_TEST_REQUIRE(!result.has_value());
+      BOOST_TEST(result.error().message.find("not an OpenPGP public key") != std::string::npos,
+                 result.error().message);
+    } else {
+      BOOST_TEST_REQUIRE(result.has_value(), (result ? "" : result.error().message));
+      BOOST_TEST(result->fingerprint == test::fixture_fingerprints(name).at(0));
+    }
+  }
+}
+
 BOOST_AUTO_TEST_CASE(inspect_leaves_the_keyring_unchanged) {
   test::TempDir dir;
   const std::string home = dir / "gnupg";
@@ -259,6 +285,36 @@ BOOST_AUTO_TEST_CASE(import_refuses_what_inspect_refuses) {
                                                   "alice@example.org", UidCheck::allow_mismatch);
   BOOST_TEST_REQUIRE(allowed.has_value(), (allowed ? "" : allowed.error().message));
   BOOST_TEST(test::key_count(home) == 1u);
+}
+
+// One keyring object used from several threads at once: every call makes its
+// own GPGME context, so concurrent inspections and imports all succeed.
+BOOST_AUTO_TEST_CASE(calls_from_several_threads) {
+  test::TempDir dir;
+  const std::string home = dir / "gnupg";
+  auto keyring = list::open_gpg_keyring(home);
+  const std::pair<const char*, const char*> members[] = {
+      {"valid-cv25519.asc", "alice@example.org"  },
+      {"valid-rsa3072.asc", "bob@example.org"    },
+      {"uid-mismatch.asc",  "mallory@example.org"},
+      {"valid-cv25519.asc", "alice@example.org"  },
+  };
+  std::atomic<int> ok{0};
+  std::vector<std::thread> threads;
+  for (const auto& [file, email] : members) {
+    threads.emplace_back([&, file = std::string(file), email = std::string(email)] {
+      const std::string data = test::fixture(file);
+      if (keyring->inspect_member_key(data, email, UidCheck::require_match) &&
+          keyring->import_member_key(data, email, UidCheck::require_match)) {
+        ++ok;
+      }
+    });
+  }
+  for (std::thread& thread : threads) {
+    thread.join();
+  }
+  BOOST_TEST(ok.load() == 4);
+  BOOST_TEST(test::key_count(home) == 3u);
 }
 
 // A home too long for agent sockets still works (through its alias), and
