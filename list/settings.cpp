@@ -1,5 +1,6 @@
 #include <list/settings.hpp>
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <fmt/format.h>
@@ -98,9 +99,15 @@ util::Result<std::string> validate_setting(std::string_view name, std::string_vi
     return parse_size(value);
   }
   if (spec->allowed == "text") {
-    if (value.size() > 100 || value.find_first_of("\r\n") != std::string_view::npos) {
-      return util::permanent(
-          fmt::format("{} must be one line of at most 100 characters", spec->name));
+    // Text goes into header fields: besides CR and LF, NUL, escape and the
+    // other controls (RFC 5322 2.2 allows only HTAB among them) are refused.
+    const bool has_control = std::any_of(value.begin(), value.end(), [](char c) {
+      const auto byte = static_cast<unsigned char>(c);
+      return (byte < 0x20 && c != '\t') || byte == 0x7f;
+    });
+    if (value.size() > 100 || has_control) {
+      return util::permanent(fmt::format(
+          "{} must be one line of at most 100 characters, without control characters", spec->name));
     }
     return std::string(value);
   }
