@@ -40,10 +40,6 @@ bool is_transient(const std::exception& failure) {
 
 } // namespace
 
-bool is_constraint_violation(const std::exception& failure) {
-  return is_any<pds::ConstraintViolationException>(failure);
-}
-
 util::Error to_error(const std::exception& failure, std::string_view doing) {
   const std::string message = fmt::format("{}: {}", doing, describe(failure));
   return util::Error{is_transient(failure) ? util::Severity::transient : util::Severity::permanent,

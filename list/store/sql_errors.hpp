@@ -12,7 +12,4 @@ namespace list::sqlite {
 /// The error for `failure` caught while `doing` ("cannot add member x: ...").
 util::Error to_error(const std::exception& failure, std::string_view doing);
 
-/// True if `failure` is a UNIQUE/CHECK/FOREIGN KEY violation.
-bool is_constraint_violation(const std::exception& failure);
-
 } // namespace list::sqlite
