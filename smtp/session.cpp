@@ -173,6 +173,18 @@ void Session::process() {
         // Keep memory bounded: drop the overlong line's head, but keep a
         // trailing CR whose LF may come with the next read.
         bool keep_cr = m_in.back() == '\r';
+        if (m_phase == Phase::data) {
+          // Count what is dropped exactly as a whole line would be counted
+          // (a leading dot is unstuffed), so the reply never depends on how
+          // the client's bytes were split into reads.
+          std::string_view head(m_in.data() + m_in_pos, m_in.size() - m_in_pos - (keep_cr ? 1 : 0));
+          bool stuffed = !m_discarding_line && head.front() == '.';
+          m_data_line_too_long = true;
+          if (has_bare_cr_or_lf(head)) {
+            m_data_bare_line_ending = true;
+          }
+          count_data_bytes(head.size() - (stuffed ? 1 : 0));
+        }
         m_in.clear();
         m_in_pos = 0;
         if (keep_cr) {
@@ -193,7 +205,10 @@ void Session::process() {
       }
     } else if (tail_of_overlong_line) {
       // Never the end of DATA: this "line" began before the part we dropped.
-      m_data_line_too_long = true;
+      if (has_bare_cr_or_lf(line)) {
+        m_data_bare_line_ending = true;
+      }
+      count_data_bytes(line.size() + k_crlf.size());
     } else {
       on_data_line(line);
     }
@@ -252,16 +267,20 @@ void Session::on_data_line(std::string_view line) {
   if (!line.empty() && line.front() == '.') {
     line.remove_prefix(1);
   }
-  m_message_size += line.size() + k_crlf.size();
-  if (m_message_size > m_limits.max_message_size) {
-    m_data_too_big = true;
-  }
+  count_data_bytes(line.size() + k_crlf.size());
   if (m_data_bare_line_ending || m_data_line_too_long || m_data_too_big) {
     // Rejected anyway: keep reading to the dot, but hold nothing.
     std::string().swap(m_data);
     return;
   }
   m_data.append(line).append(k_crlf);
+}
+
+void Session::count_data_bytes(std::size_t bytes) {
+  m_message_size += bytes;
+  if (m_message_size > m_limits.max_message_size) {
+    m_data_too_big = true;
+  }
 }
 
 /// The final dot. Like Postfix, a message refused for its content is read to

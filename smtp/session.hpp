@@ -87,6 +87,7 @@ private:
   void on_command_line(std::string_view line);
   void on_data_line(std::string_view line);
   void finish_data();
+  void count_data_bytes(std::size_t bytes);
 
   void on_helo(std::string_view argument);
   void on_ehlo(std::string_view argument);

@@ -209,3 +209,30 @@ BOOST_AUTO_TEST_CASE(abort_replies_once_and_closes) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(session_regressions)
+
+// Found by fuzz_smtp: the head of an overlong DATA line dropped between reads
+// was not counted towards the size or checked for bare CR, so the reply
+// (552 / 550 / 500) depended on how the client's bytes were split.
+BOOST_AUTO_TEST_CASE(dropped_line_heads_count_like_whole_lines) {
+  Limits limits;
+  limits.max_message_size = 2000;
+  limits.text_line = 200;
+  const std::string head = k_hello + k_envelope + "DATA\r\n";
+  const std::string bodies[] = {std::string(3000, 'z') + "\r\n.\r\n",
+                                "a\rb" + std::string(500, 'z') + "\r\n.\r\n",
+                                "." + std::string(300, 'z') + "\r\n.\r\n"};
+  for (const auto& body : bodies) {
+    Driver whole(TlsPolicy::offered, limits);
+    whole.feed(head + body);
+    Driver split(TlsPolicy::offered, limits);
+    split.feed(head);
+    for (std::size_t at = 0; at < body.size(); at += 7) {
+      split.feed(body.substr(at, 7));
+    }
+    BOOST_TEST(whole.transcript() == split.transcript());
+  }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
