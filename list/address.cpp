@@ -1,8 +1,7 @@
-#include <list/address.hpp>
-
 #include <algorithm>
 #include <cctype>
 #include <fmt/format.h>
+#include <list/address.hpp>
 
 namespace list {
 
@@ -86,8 +85,8 @@ std::string lowercase(std::string_view text) {
 util::Result<std::string> normalise_address(std::string_view address) {
   // RFC 5321 4.5.3.1.3: a path is at most 256 octets including the brackets.
   if (address.empty() || address.size() > 254) {
-    return util::permanent(fmt::format("'{}' is not a mail address (empty or too long)",
-                                       address.substr(0, 64)));
+    return util::permanent(
+        fmt::format("'{}' is not a mail address (empty or too long)", address.substr(0, 64)));
   }
   const size_t at = address.rfind('@');
   if (at == std::string_view::npos || at == 0 || at + 1 == address.size()) {
@@ -107,6 +106,10 @@ util::Result<std::string> normalise_address(std::string_view address) {
 
 bool same_address(std::string_view a, std::string_view b) {
   return a.size() == b.size() && lowercase(a) == lowercase(b);
+}
+
+std::string fold_case(std::string_view address) {
+  return lowercase(address);
 }
 
 std::string_view local_part(std::string_view address) {

@@ -15,6 +15,9 @@ util::Result<std::string> normalise_address(std::string_view address);
 /// Case-insensitive comparison as used for user IDs and lookups.
 bool same_address(std::string_view a, std::string_view b);
 
+/// Lowercased whole address: list addresses are matched without case.
+std::string fold_case(std::string_view address);
+
 std::string_view local_part(std::string_view address);
 std::string_view domain_part(std::string_view address);
 

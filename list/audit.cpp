@@ -1,6 +1,5 @@
-#include <list/audit.hpp>
-
 #include <fmt/format.h>
+#include <list/audit.hpp>
 #include <util/random.hpp>
 
 namespace list {

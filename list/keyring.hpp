@@ -22,9 +22,9 @@ struct ListIdentity {
 
 /// What we learnt of a public key we accepted.
 struct KeyInfo {
-  std::string fingerprint;                 // primary key, uppercase hex
-  std::optional<std::int64_t> expires;     // unix seconds of the encryption subkey
-  std::vector<std::string> user_ids;       // as in the key
+  std::string fingerprint;             // primary key, uppercase hex
+  std::optional<std::int64_t> expires; // unix seconds of the encryption subkey
+  std::vector<std::string> user_ids;   // as in the key
 };
 
 /// Two-value enum instead of a bool: must a user ID carry the member's address?
@@ -48,8 +48,8 @@ public:
                                                    std::string_view email, UidCheck uid_check) = 0;
 
   /// inspect_member_key, then imports the key into this keyring.
-  virtual util::Result<KeyInfo> import_member_key(std::string_view key_data,
-                                                  std::string_view email, UidCheck uid_check) = 0;
+  virtual util::Result<KeyInfo> import_member_key(std::string_view key_data, std::string_view email,
+                                                  UidCheck uid_check) = 0;
 };
 
 } // namespace list

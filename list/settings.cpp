@@ -1,33 +1,32 @@
-#include <list/settings.hpp>
-
 #include <algorithm>
 #include <array>
 #include <charconv>
 #include <fmt/format.h>
+#include <list/settings.hpp>
 
 namespace list {
 
 namespace {
 
 constexpr std::array k_specs{
-    SettingSpec{"posting", "members|moderated|announce|open", "members",
+    SettingSpec{"posting",            "members|moderated|announce|open", "members",
                 "who may post: members; members but held for moderation; only "
-                "moderators and admins; anyone"},
-    SettingSpec{"require_signature", "yes|no", "no",
-                "posts must carry a good signature by a member's key"},
-    SettingSpec{"require_encryption", "yes|no", "no", "posts must be encrypted to the list key"},
-    SettingSpec{"keyless_members", "notify|plaintext|skip", "notify",
+                "moderators and admins; anyone"                                                                               },
+    SettingSpec{"require_signature",  "yes|no",                          "no",
+                "posts must carry a good signature by a member's key"                                                         },
+    SettingSpec{"require_encryption", "yes|no",                          "no",       "posts must be encrypted to the list key"},
+    SettingSpec{"keyless_members",    "notify|plaintext|skip",           "notify",
                 "members without a usable key: told they missed a post; sent signed "
-                "plaintext; skipped"},
-    SettingSpec{"subscription", "open|approval|closed", "approval",
-                "self-subscription: confirmed at once; also approved by a moderator; not offered"},
-    SettingSpec{"deliver_self", "yes|no", "yes", "a poster gets a copy of their own post"},
-    SettingSpec{"subject_prefix", "text", "",
-                "put before each subject, e.g. [Crew]; `list create` sets [NAME]"},
-    SettingSpec{"keep_message_id", "no|yes", "no",
-                "copies keep the post's Message-ID instead of a fresh one"},
-    SettingSpec{"max_message_size", "size", "0",
-                "largest post in bytes (K/M suffixes); 0 means [smtp] max_message_size"},
+                "plaintext; skipped"                                                                                          },
+    SettingSpec{"subscription",       "open|approval|closed",            "approval",
+                "self-subscription: confirmed at once; also approved by a moderator; not offered"                             },
+    SettingSpec{"deliver_self",       "yes|no",                          "yes",      "a poster gets a copy of their own post" },
+    SettingSpec{"subject_prefix",     "text",                            "",
+                "put before each subject, e.g. [Crew]; `list create` sets [NAME]"                                             },
+    SettingSpec{"keep_message_id",    "no|yes",                          "no",
+                "copies keep the post's Message-ID instead of a fresh one"                                                    },
+    SettingSpec{"max_message_size",   "size",                            "0",
+                "largest post in bytes (K/M suffixes); 0 means [smtp] max_message_size"                                       },
 };
 
 constexpr std::uint64_t k_max_size = 1024ull * 1024 * 1024;
@@ -83,7 +82,9 @@ std::string_view value_or_default(const SettingMap& stored, const SettingSpec& s
 
 } // namespace
 
-std::span<const SettingSpec> setting_specs() { return k_specs; }
+std::span<const SettingSpec> setting_specs() {
+  return k_specs;
+}
 
 util::Result<std::string> validate_setting(std::string_view name, std::string_view value) {
   const SettingSpec* spec = find_spec(name);

@@ -17,7 +17,7 @@ enum class Subscription { open, approval, closed };
 
 struct SettingSpec {
   std::string_view name;
-  std::string_view allowed;       // "a|b|c", or "text", or "size"
+  std::string_view allowed; // "a|b|c", or "text", or "size"
   std::string_view default_value;
   std::string_view description;
 };

@@ -37,9 +37,9 @@ struct MemberRecord {
 struct UserRecord {
   Id id = 0;
   std::string email;
-  Role role = Role::admin;     // admin or moderator
-  std::optional<Id> list_id;   // nullopt: every list (admins)
-  std::string password_hash;   // argon2id, libsodium's encoded form
+  Role role = Role::admin;   // admin or moderator
+  std::optional<Id> list_id; // nullopt: every list (admins)
+  std::string password_hash; // argon2id, libsodium's encoded form
   std::string created_at;
 };
 

@@ -1,5 +1,3 @@
-#include <util/fd.hpp>
-
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -7,6 +5,7 @@
 #include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <util/fd.hpp>
 
 namespace util {
 

@@ -1,7 +1,6 @@
-#include <util/random.hpp>
-
 #include <sodium.h>
 #include <stdexcept>
+#include <util/random.hpp>
 #include <vector>
 
 namespace util {

@@ -98,6 +98,40 @@ KeyFacts facts_of(const GpgME::Key& key) {
   return facts;
 }
 
+// A signing primary and an encryption subkey, no passphrase, no expiry: the
+// list key must work unattended, and the home directory (mode 0700, owned by
+// the service user) is what protects it; a list key that lapses silently
+// would cut every member off.
+util::Result<std::pair<std::string, GpgME::Key>> generate_key_pair(GpgME::Context& ctx,
+                                                                   const std::string& uid,
+                                                                   Algorithms algos,
+                                                                   std::string_view what) {
+  const unsigned int unattended = GPGME_CREATE_NOPASSWD | GPGME_CREATE_NOEXPIRE;
+  const GpgME::KeyGenerationResult made =
+      ctx.createKeyEx(uid.c_str(), algos.primary, 0, 0, GpgME::Key(),
+                      GPGME_CREATE_SIGN | GPGME_CREATE_CERT | unattended);
+  if (made.error()) {
+    return tl::unexpected(to_error(made.error(), fmt::format("generating {}", what)));
+  }
+  if (made.fingerprint() == nullptr) {
+    return util::transient(fmt::format("generating {}: gpg reported no fingerprint", what));
+  }
+  std::string fingerprint = uppercase(made.fingerprint());
+  GpgME::Error err;
+  GpgME::Key key = ctx.key(fingerprint.c_str(), err, true);
+  if (err) {
+    return tl::unexpected(to_error(err, fmt::format("finding {}", what)));
+  }
+  if (key.isNull()) {
+    return util::transient(fmt::format("generating {}: {} vanished", what, fingerprint));
+  }
+  if (auto sub = ctx.createSubkey(key, algos.encryption, 0, 0, GPGME_CREATE_ENCR | unattended);
+      sub) {
+    return tl::unexpected(to_error(sub, "adding the encryption subkey"));
+  }
+  return std::pair{std::move(fingerprint), std::move(key)};
+}
+
 class GpgKeyring final : public Keyring {
 public:
   explicit GpgKeyring(std::string home) : m_home(std::move(home)) {}
@@ -139,38 +173,15 @@ util::Result<std::string> GpgKeyring::create_list_key(const ListIdentity& identi
   if (!ctx) {
     return tl::unexpected(ctx.error());
   }
-  const Algorithms algos = algorithms_for(type);
   const std::string main_uid = user_id(identity.name, "", *address);
-  // No passphrase: the list key must work unattended, and the home directory
-  // (mode 0700, owned by the service user) is what protects it. No expiry:
-  // a list key that lapses silently would cut every member off.
-  const unsigned int unattended = GPGME_CREATE_NOPASSWD | GPGME_CREATE_NOEXPIRE;
-  const GpgME::KeyGenerationResult made =
-      (*ctx)->createKeyEx(main_uid.c_str(), algos.primary, 0, 0, GpgME::Key(),
-                          GPGME_CREATE_SIGN | GPGME_CREATE_CERT | unattended);
-  if (made.error()) {
-    return tl::unexpected(to_error(made.error(), "generating the list key"));
+  auto made = generate_key_pair(**ctx, main_uid, algorithms_for(type), "the list key");
+  if (!made) {
+    return tl::unexpected(made.error());
   }
-  if (made.fingerprint() == nullptr) {
-    return util::transient("generating the list key: gpg reported no fingerprint");
-  }
-  const std::string fingerprint = uppercase(made.fingerprint());
-
   // Should a later step fail, the half-made key stays in the home: the
   // caller creating a list removes the whole home (server::GnupgHomeGuard),
   // and a retry then starts clean.
-  GpgME::Error err;
-  GpgME::Key key = (*ctx)->key(fingerprint.c_str(), err, true);
-  if (err) {
-    return tl::unexpected(to_error(err, "finding the new list key"));
-  }
-  if (key.isNull()) {
-    return util::transient(fmt::format("generating the list key: {} vanished", fingerprint));
-  }
-  if (auto sub = (*ctx)->createSubkey(key, algos.encryption, 0, 0, GPGME_CREATE_ENCR | unattended);
-      sub) {
-    return tl::unexpected(to_error(sub, "adding the encryption subkey"));
-  }
+  const auto& [fingerprint, key] = *made;
   for (const auto& [comment, suffix] : {
            std::pair{"requests", "-request"},
            std::pair{"owners",   "-owner"  }
@@ -283,6 +294,31 @@ util::Result<KeyInfo> GpgKeyring::import_member_key(std::string_view key_data,
 
 std::unique_ptr<Keyring> open_gpg_keyring(const std::string& gnupg_home) {
   return std::make_unique<GpgKeyring>(gnupg_home);
+}
+
+util::Result<std::string> create_personal_key(const std::string& gnupg_home, std::string_view name,
+                                              std::string_view email) {
+  auto address = normalise_address(email);
+  if (!address) {
+    return tl::unexpected(address.error());
+  }
+  if (!valid_list_name(name)) {
+    return util::permanent("the name must not contain <, >, (, ) or control characters");
+  }
+  auto engine_home = prepare_gnupg_home(gnupg_home);
+  if (!engine_home) {
+    return tl::unexpected(engine_home.error());
+  }
+  auto ctx = make_context(*engine_home);
+  if (!ctx) {
+    return tl::unexpected(ctx.error());
+  }
+  auto made = generate_key_pair(**ctx, user_id(name, "", *address),
+                                algorithms_for(KeyType::ed25519), "a personal key");
+  if (!made) {
+    return tl::unexpected(made.error());
+  }
+  return made->first;
 }
 
 } // namespace list
