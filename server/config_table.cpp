@@ -26,6 +26,7 @@ constexpr std::array k_specs{
   ConfigSpec{"smtp", "data_timeout", K::seconds, "600",             10, 7200, "", "time allowed for the whole DATA phase"},
   ConfigSpec{"smtp", "max_sessions", K::number, "100",              1, 10000, "", "concurrent SMTP sessions"},
   ConfigSpec{"smtp", "max_sessions_per_ip", K::number, "10",        1, 10000, "", "concurrent SMTP sessions from one client address"},
+  ConfigSpec{"smtp", "shutdown_grace", K::seconds, "10",           0, 600, "", "on SIGTERM, how long transactions inside DATA may take to finish"},
   ConfigSpec{"smtp", "max_errors",  K::number, "10",                1, 1000, "", "errors in one session before 421 and close"},
   ConfigSpec{"relay", "host",       K::text,   "127.0.0.1",         0, 0, "", "the relay that delivers outgoing mail"},
   ConfigSpec{"relay", "port",       K::number, "25",                1, 65535, "", "the relay's port"},

@@ -42,8 +42,8 @@ public:
   list::AuditEvent audit(std::string action, std::string target, std::string detail = {}) const;
 
 private:
+  std::string m_config_path; // before m_config: loading the config sets it
   Config m_config;
-  std::string m_config_path;
   std::ostream& m_out;
   std::ostream& m_err;
   std::unique_ptr<list::Store> m_store;

@@ -5,6 +5,8 @@
 #include <server/log.hpp>
 #include <server/recipients.hpp>
 #include <server/spool_writer.hpp>
+#include <smtp/server.hpp>
+#include <unistd.h>
 #include <util/fd.hpp>
 #include <web/server.hpp>
 
@@ -14,8 +16,64 @@ struct Daemon::Parts {
   explicit Parts(list::Store& store) : recipients(store), spool(store) {}
   ListRecipients recipients;
   SpoolWriter spool;
+  std::unique_ptr<smtp::Server> smtp;
   std::unique_ptr<web::Server> web;
 };
+
+namespace {
+
+std::string host_name(const Config& config) {
+  const std::string& configured = config.text("server", "hostname");
+  if (!configured.empty()) {
+    return configured;
+  }
+  char name[256] = {};
+  return ::gethostname(name, sizeof name - 1) == 0 && name[0] != '\0' ? name : "localhost";
+}
+
+smtp::Limits smtp_limits(const Config& config) {
+  smtp::Limits limits;
+  limits.max_message_size = static_cast<std::size_t>(config.number("smtp", "max_message_size"));
+  limits.max_recipients = static_cast<std::size_t>(config.number("smtp", "max_recipients"));
+  limits.command_timeout = std::chrono::seconds(config.number("smtp", "command_timeout"));
+  limits.data_timeout = std::chrono::seconds(config.number("smtp", "data_timeout"));
+  limits.max_sessions = static_cast<std::size_t>(config.number("smtp", "max_sessions"));
+  limits.max_sessions_per_ip =
+      static_cast<std::size_t>(config.number("smtp", "max_sessions_per_ip"));
+  limits.max_errors = static_cast<std::size_t>(config.number("smtp", "max_errors"));
+  return limits;
+}
+
+// One key=value line per SMTP event; never message data.
+void log_smtp_event(const smtp::Event& event) {
+  const LogLevel level =
+      event.kind == smtp::EventKind::internal_error || event.kind == smtp::EventKind::message_failed
+          ? LogLevel::warning
+      : event.kind == smtp::EventKind::session_opened ||
+              event.kind == smtp::EventKind::session_closed
+          ? LogLevel::debug
+          : LogLevel::info;
+  if (!log_enabled(level)) {
+    return;
+  }
+  std::string line = fmt::format("smtp {} session={} client={}", smtp::event_name(event.kind),
+                                 event.session_id, event.client_address);
+  if (!event.reason.empty()) {
+    line += fmt::format(" reason={}", event.reason);
+  }
+  if (event.code != 0) {
+    line += fmt::format(" code={}", event.code);
+  }
+  if (!event.queue_id.empty()) {
+    line += fmt::format(" id={} size={} rcpts={}", event.queue_id, event.size, event.recipients);
+  }
+  if (!event.detail.empty()) {
+    line += fmt::format(" detail={}", log_value(event.detail));
+  }
+  write_log_line(level, line);
+}
+
+} // namespace
 
 Daemon::Daemon(const Config& config, list::Store& store) : m_config(config), m_store(store) {}
 
@@ -26,6 +84,25 @@ Daemon::~Daemon() {
 ListeningPorts Daemon::start() {
   m_parts = std::make_unique<Parts>(m_store);
   ListeningPorts ports;
+  const Endpoint smtp_listen = m_config.endpoint("smtp", "listen");
+  smtp::ServerOptions smtp_options;
+  smtp_options.listen_host = smtp_listen.host;
+  smtp_options.port = smtp_listen.port;
+  smtp_options.limits = smtp_limits(m_config);
+  smtp_options.hostname = host_name(m_config);
+  smtp_options.tls_cert = m_config.text("smtp", "tls_cert");
+  smtp_options.tls_key = m_config.text("smtp", "tls_key");
+  smtp_options.require_tls = m_config.yes("smtp", "require_tls");
+  smtp_options.on_event = log_smtp_event;
+  if (smtp_options.tls_cert.empty() != smtp_options.tls_key.empty()) {
+    throw Fatal("[smtp] tls_cert and tls_key go together: set both or neither");
+  }
+  m_parts->smtp = std::make_unique<smtp::Server>(smtp_options, m_parts->recipients, m_parts->spool);
+  if (auto started = m_parts->smtp->start(); !started) {
+    throw Fatal(fmt::format("[smtp] listen {}:{}: {}", smtp_listen.host, smtp_listen.port,
+                            started.error().message));
+  }
+  ports.smtp = m_parts->smtp->port();
   const Endpoint web_listen = m_config.endpoint("web", "listen");
   try {
     m_parts->web =
@@ -42,6 +119,11 @@ ListeningPorts Daemon::start() {
 void Daemon::stop() {
   if (!m_parts) {
     return;
+  }
+  // SMTP first: sessions inside DATA finish and reach the spool while the
+  // spool writer still runs; the web side has nothing to finish.
+  if (m_parts->smtp) {
+    m_parts->smtp->shutdown(std::chrono::seconds(m_config.number("smtp", "shutdown_grace")));
   }
   if (m_parts->web) {
     m_parts->web->stop();
