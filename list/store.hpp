@@ -4,6 +4,7 @@
 // same transaction as the change, so no change goes unaudited.
 #pragma once
 
+#include <list/post_records.hpp>
 #include <list/types.hpp>
 #include <map>
 #include <optional>
@@ -52,6 +53,53 @@ public:
   // commit) and fills each message's id; received_at is set by the store.
   virtual Result<void> spool_inbound(std::vector<InboundMessage>& batch) = 0;
   virtual Result<std::vector<InboundMessage>> pending_inbound(std::size_t limit) = 0;
+
+  // ---- pipeline (issue 4): claimed posts, held posts, outbound INSERT side,
+  // VERP tags, per-list secrets, notice rate limits ----------------------
+
+  /// Claims up to `limit` inbound messages that are new or whose lease ran
+  /// out (a crashed worker's), leasing them until now + lease_seconds.
+  virtual Result<std::vector<ClaimedPost>>
+  claim_inbound(std::int64_t now, std::int64_t lease_seconds, std::size_t limit) = 0;
+  /// Extends the lease of a message this worker holds.
+  virtual Result<void> renew_inbound_lease(Id inbound, std::int64_t claimed_until) = 0;
+  /// Queues one batch of copies and moves the post's progress marker from
+  /// `from_member` to `through_member` in one transaction. Fails permanently,
+  /// queueing nothing, if the marker is no longer `from_member` (another
+  /// worker took over the post).
+  virtual Result<void> enqueue_copies(Id inbound, Id from_member, Id through_member,
+                                      const std::vector<OutboundMessage>& copies) = 0;
+  /// Sets the final state (done, rejected, bounce) with `messages` (replies,
+  /// notices) queued in the same transaction.
+  virtual Result<void> finish_inbound(Id inbound, InboundState state, std::string_view outcome,
+                                      const std::vector<OutboundMessage>& messages) = 0;
+  /// Holds a post for moderation (it stays as it arrived); returns the held id.
+  virtual Result<Id> hold_inbound(Id inbound, Id list, std::string_view sender,
+                                  std::string_view reason,
+                                  const std::vector<OutboundMessage>& messages) = 0;
+  virtual Result<std::vector<HeldPost>> held_posts(Id list) = 0;
+  virtual Result<std::optional<HeldPost>> find_held(Id held) = 0;
+  /// Records a moderator's decision and hands the post back to the pipeline,
+  /// which carries it out (distributes, or replies with `reason`).
+  virtual Result<void> decide_held(Id held, HeldDecision decision, std::string_view reason,
+                                   const AuditEvent& audit) = 0;
+  /// Up to `limit` members with id > after_member, by id, with tags and keys;
+  /// gives members without a VERP tag one first.
+  virtual Result<std::vector<ExpansionMember>> expansion_batch(Id list, Id after_member,
+                                                               std::size_t limit) = 0;
+  virtual Result<std::optional<MemberRecord>> find_member_by_verp_tag(Id list,
+                                                                      std::string_view tag) = 0;
+  /// The list's secret for derived tokens (made on first use, 32 bytes).
+  virtual Result<std::string> list_secret(Id list) = 0;
+  /// True, and records `now`, if nothing was sent under `key` in the last
+  /// `interval` seconds; false otherwise (rate limits on replies and notices).
+  virtual Result<bool> take_notice_slot(std::string_view key, std::int64_t now,
+                                        std::int64_t interval) = 0;
+  /// Replaces a member's key (key update by mail), audited.
+  virtual Result<void> update_member_key(Id member, std::string_view fingerprint,
+                                         std::optional<std::int64_t> key_expires,
+                                         std::string_view public_key, const AuditEvent& audit) = 0;
+  // ---- end pipeline -------------------------------------------------------
 
   /// The schema version the database is at.
   virtual Result<int> schema_version() = 0;

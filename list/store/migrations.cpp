@@ -85,9 +85,90 @@ constexpr std::array<std::string_view, 3> k_v2{
 ))",
 };
 
+// The pipeline. SQLite cannot change a CHECK constraint in place, so the
+// spool tables are rebuilt: recipients first (DROP TABLE with foreign keys on
+// is an implicit DELETE and would cascade), then renamed back; RENAME also
+// rewrites the foreign key of inbound_recipients. expanded_through is the
+// member id of the last committed batch of copies: expansion resumes after it.
+constexpr std::array<std::string_view, 18> k_v3{
+    R"(CREATE TABLE inbound_v3 (
+  id {id},
+  queue_id TEXT NOT NULL UNIQUE,
+  mail_from TEXT NOT NULL,
+  data {blob},
+  received_at TEXT NOT NULL,
+  state TEXT NOT NULL
+    CHECK (state IN ('new', 'processing', 'done', 'held', 'rejected', 'bounce')),
+  claimed_until BIGINT NOT NULL DEFAULT 0,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  expanded_through BIGINT NOT NULL DEFAULT 0,
+  outcome TEXT NOT NULL DEFAULT ''
+))",
+    "INSERT INTO inbound_v3 (id, queue_id, mail_from, data, received_at, state) "
+    "SELECT id, queue_id, mail_from, data, received_at, state FROM inbound",
+    R"(CREATE TABLE inbound_recipients_v3 (
+  inbound_id BIGINT NOT NULL REFERENCES inbound_v3 (id) ON DELETE CASCADE,
+  ordinal INTEGER NOT NULL,
+  address TEXT NOT NULL,
+  PRIMARY KEY (inbound_id, ordinal)
+))",
+    "INSERT INTO inbound_recipients_v3 (inbound_id, ordinal, address) "
+    "SELECT inbound_id, ordinal, address FROM inbound_recipients",
+    "DROP TABLE inbound_recipients",
+    "DROP TABLE inbound",
+    "ALTER TABLE inbound_v3 RENAME TO inbound",
+    "ALTER TABLE inbound_recipients_v3 RENAME TO inbound_recipients",
+    "CREATE INDEX inbound_state ON inbound (state, id)",
+    // Opaque VERP tags: made lazily by the store before expansion.
+    "ALTER TABLE members ADD COLUMN verp_tag TEXT",
+    "CREATE UNIQUE INDEX members_verp_tag ON members (verp_tag)",
+    R"(CREATE TABLE held (
+  id {id},
+  list_id BIGINT NOT NULL REFERENCES lists (id) ON DELETE CASCADE,
+  inbound_id BIGINT NOT NULL UNIQUE REFERENCES inbound (id) ON DELETE CASCADE,
+  sender TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('held', 'approved', 'rejected')),
+  decision_reason TEXT NOT NULL DEFAULT '',
+  created_at TEXT NOT NULL,
+  decided_at TEXT
+))",
+    "CREATE INDEX held_list ON held (list_id, state)",
+    R"(CREATE TABLE outbound (
+  id {id},
+  list_id BIGINT REFERENCES lists (id) ON DELETE CASCADE,
+  inbound_id BIGINT,
+  member_id BIGINT,
+  envelope_from TEXT NOT NULL,
+  recipient TEXT NOT NULL,
+  data {blob},
+  state TEXT NOT NULL CHECK (state IN ('queued', 'delivered', 'failed')),
+  attempts INTEGER NOT NULL,
+  next_attempt_at BIGINT NOT NULL,
+  claimed_until BIGINT NOT NULL,
+  last_code INTEGER,
+  last_enhanced TEXT,
+  last_reply TEXT,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+))",
+    "CREATE INDEX outbound_due ON outbound (state, next_attempt_at)",
+    R"(CREATE TABLE list_secrets (
+  list_id BIGINT PRIMARY KEY REFERENCES lists (id) ON DELETE CASCADE,
+  secret {blob}
+))",
+    // Rate limits of replies and notices: key -> when the last one went out.
+    R"(CREATE TABLE notice_log (
+  key TEXT PRIMARY KEY,
+  sent_at BIGINT NOT NULL
+))",
+    "CREATE INDEX outbound_inbound ON outbound (inbound_id, member_id)",
+};
+
 constexpr std::array k_migrations{
-    Migration{1, "lists, list settings, members, panel users, audit log", k_v1},
-    Migration{2, "inbound spool",                                         k_v2},
+    Migration{1, "lists, list settings, members, panel users, audit log",         k_v1},
+    Migration{2, "inbound spool",                                                 k_v2},
+    Migration{3, "pipeline: spool states, held posts, outbound queue, VERP tags", k_v3},
 };
 
 // AUTOINCREMENT: ids are never reused after a delete, so an old id in a log

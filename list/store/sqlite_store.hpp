@@ -60,6 +60,32 @@ public:
   Result<void> spool_inbound(std::vector<InboundMessage>& batch) override;
   Result<std::vector<InboundMessage>> pending_inbound(std::size_t limit) override;
 
+  // ---- pipeline (issue 4), defined in list/store/sqlite_posts.cpp ----------
+  Result<std::vector<ClaimedPost>> claim_inbound(std::int64_t now, std::int64_t lease_seconds,
+                                                 std::size_t limit) override;
+  Result<void> renew_inbound_lease(Id inbound, std::int64_t claimed_until) override;
+  Result<void> enqueue_copies(Id inbound, Id from_member, Id through_member,
+                              const std::vector<OutboundMessage>& copies) override;
+  Result<void> finish_inbound(Id inbound, InboundState state, std::string_view outcome,
+                              const std::vector<OutboundMessage>& messages) override;
+  Result<Id> hold_inbound(Id inbound, Id list, std::string_view sender, std::string_view reason,
+                          const std::vector<OutboundMessage>& messages) override;
+  Result<std::vector<HeldPost>> held_posts(Id list) override;
+  Result<std::optional<HeldPost>> find_held(Id held) override;
+  Result<void> decide_held(Id held, HeldDecision decision, std::string_view reason,
+                           const AuditEvent& audit) override;
+  Result<std::vector<ExpansionMember>> expansion_batch(Id list, Id after_member,
+                                                       std::size_t limit) override;
+  Result<std::optional<MemberRecord>> find_member_by_verp_tag(Id list,
+                                                              std::string_view tag) override;
+  Result<std::string> list_secret(Id list) override;
+  Result<bool> take_notice_slot(std::string_view key, std::int64_t now,
+                                std::int64_t interval) override;
+  Result<void> update_member_key(Id member, std::string_view fingerprint,
+                                 std::optional<std::int64_t> key_expires,
+                                 std::string_view public_key, const AuditEvent& audit) override;
+  // ---- end pipeline -----------------------------------------------------------
+
   Result<int> schema_version() override;
 
 private:
