@@ -63,23 +63,36 @@ util::Result<std::unique_ptr<GpgME::Context>> make_context(const std::string& en
   return context;
 }
 
-util::Result<std::vector<GpgME::Key>> keys_from_data(const std::string& engine_home,
-                                                     std::string_view key_data) {
-  // gpgme++ 1.18 wraps keylist-from-data only as Data::toKeys, on a context
-  // with the process's default home and no error reporting; so this one
-  // operation uses the C API, on a context set up as make_context does
-  // (armor and pinentry do not apply to a key listing).
+util::Result<RawContext> make_raw_context(const std::string& engine_home) {
   gpgme_ctx_t raw = nullptr;
   if (gpgme_error_t err = gpgme_new(&raw); err != 0) {
     return tl::unexpected(to_error(err, "creating a GnuPG context"));
   }
-  std::unique_ptr<gpgme_context, void (*)(gpgme_ctx_t)> ctx(raw, gpgme_release);
+  RawContext ctx(raw, gpgme_release);
   if (gpgme_error_t err =
           gpgme_ctx_set_engine_info(raw, GPGME_PROTOCOL_OpenPGP, nullptr, engine_home.c_str());
       err != 0) {
     return tl::unexpected(to_error(err, fmt::format("using GnuPG home {}", engine_home)));
   }
+  // The same settings as make_context, for the same reasons.
   gpgme_set_offline(raw, 1);
+  if (gpgme_error_t err = gpgme_set_pinentry_mode(raw, GPGME_PINENTRY_MODE_LOOPBACK); err != 0) {
+    return tl::unexpected(to_error(err, "setting loopback pinentry"));
+  }
+  gpgme_set_armor(raw, 1);
+  return ctx;
+}
+
+util::Result<std::vector<GpgME::Key>> keys_from_data(const std::string& engine_home,
+                                                     std::string_view key_data) {
+  // gpgme++ 1.18 wraps keylist-from-data only as Data::toKeys, on a context
+  // with the process's default home and no error reporting; so this one
+  // operation uses the C API.
+  auto ctx = make_raw_context(engine_home);
+  if (!ctx) {
+    return tl::unexpected(ctx.error());
+  }
+  gpgme_ctx_t raw = ctx->get();
   // gpg 2.2 with trust-model always (gpg.conf) never creates the trustdb, yet
   // its dry-run import of an expired or revoked key dies without one. Until
   // the home has a trustdb (the list key's creation makes one), let this

@@ -13,7 +13,9 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <sys/wait.h>
+#include <vector>
 
 namespace test {
 
@@ -74,6 +76,22 @@ inline std::string fixture_path(const std::string& name) {
   return std::string(LIFELINE_FIXTURES) + "/keys/" + name;
 }
 
+inline std::string mail_fixture_path(const std::string& name) {
+  return std::string(LIFELINE_FIXTURES) + "/mail/" + name;
+}
+
+inline std::string mail_fixture(const std::string& name) {
+  return read_file(mail_fixture_path(name));
+}
+
+inline void write_file(const std::string& path, std::string_view bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  if (!out) {
+    throw std::runtime_error("cannot write " + path);
+  }
+}
+
 struct Run {
   int status = -1;
   std::string output; // stdout only
@@ -99,6 +117,15 @@ inline Run run(const std::string& command) {
 /// `gpg --batch` on `home` with the given arguments (stderr discarded).
 inline Run gpg(const std::string& home, const std::string& args) {
   return run(fmt::format("gpg --homedir '{}' --batch --no-tty {} 2>/dev/null", home, args));
+}
+
+/// Imports key files (paths) into `home` with the gpg binary; throws on failure.
+inline void import_keys(const std::string& home, const std::vector<std::string>& paths) {
+  for (const std::string& path : paths) {
+    if (gpg(home, fmt::format("--import '{}'", path)).status != 0) {
+      throw std::runtime_error("gpg --import failed for " + path);
+    }
+  }
 }
 
 /// Lines of `gpg --with-colons` output whose first field is `record`.

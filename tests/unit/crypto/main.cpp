@@ -1,12 +1,17 @@
-// The crypto unit test executable: GPGME is initialised once, as main does.
+// The crypto unit test executable: GPGME (and GMime, which reads the post
+// fixtures) are initialised once, as main does.
 #define BOOST_TEST_MODULE crypto_unit_tests
 #include <boost/test/unit_test.hpp>
 #include <list/crypto/gpg_context.hpp>
+#include <list/mime/init.hpp>
 
 namespace {
 
 struct InitializeCrypto {
-  InitializeCrypto() { list::initialize_crypto(); }
+  InitializeCrypto() {
+    list::initialize_crypto();
+    list::initialize_mime();
+  }
 };
 
 } // namespace
