@@ -5,6 +5,7 @@
 #include <list/mime/entity.hpp>
 #include <list/mime/gmime_ptr.hpp>
 #include <list/mime/headers.hpp>
+#include <list/mime/reader.hpp>
 #include <random>
 
 namespace list {
@@ -67,6 +68,57 @@ bool is_7bit(std::string_view text, std::size_t width) {
     }
   }
   return true;
+}
+
+// Sets a 7bit-safe encoding on every 8bit or binary leaf; GMime's own
+// g_mime_object_encode leaves parts declared binary alone.
+void encode_leaves(GMimeObject* object, int depth) {
+  if (depth > 64) {
+    return;
+  }
+  if (GMIME_IS_MULTIPART(object)) {
+    auto* multipart = GMIME_MULTIPART(object);
+    for (int i = 0; i < g_mime_multipart_get_count(multipart); ++i) {
+      encode_leaves(g_mime_multipart_get_part(multipart, i), depth + 1);
+    }
+  } else if (GMIME_IS_MESSAGE_PART(object)) {
+    auto* message = g_mime_message_part_get_message(GMIME_MESSAGE_PART(object));
+    if (message != nullptr && g_mime_message_get_mime_part(message) != nullptr) {
+      encode_leaves(g_mime_message_get_mime_part(message), depth + 1);
+    }
+  } else if (GMIME_IS_PART(object)) {
+    auto* part = GMIME_PART(object);
+    const auto encoding = g_mime_part_get_content_encoding(part);
+    if (encoding != GMIME_CONTENT_ENCODING_BASE64 &&
+        encoding != GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE &&
+        encoding != GMIME_CONTENT_ENCODING_UUENCODE) {
+      g_mime_part_set_content_encoding(
+          part, g_mime_part_get_best_content_encoding(part, GMIME_ENCODING_CONSTRAINT_7BIT));
+    }
+  }
+}
+
+// The entity with every 8bit or binary leaf re-encoded as quoted-printable
+// or base64 (GMime picks per part), written back with CRLF. RFC 3156 3:
+// signed data must be 7bit, or relays that downgrade 8bit break signatures.
+std::string as_7bit(const std::string& entity) {
+  mime_detail::GObjectPtr<GMimeStream> in(
+      g_mime_stream_mem_new_with_buffer(entity.data(), entity.size()));
+  mime_detail::GObjectPtr<GMimeParser> parser(g_mime_parser_new_with_stream(in.get()));
+  g_mime_parser_set_format(parser.get(), GMIME_FORMAT_MESSAGE);
+  mime_detail::GObjectPtr<GMimeObject> object(g_mime_parser_construct_part(parser.get(), nullptr));
+  if (!object) {
+    return entity;
+  }
+  encode_leaves(object.get(), 0);
+  mime_detail::FormatOptionsPtr options(g_mime_format_options_new());
+  g_mime_format_options_set_newline_format(options.get(), GMIME_NEWLINE_FORMAT_DOS);
+  mime_detail::GObjectPtr<GMimeStream> out(g_mime_stream_mem_new());
+  if (g_mime_object_write_to_stream(object.get(), options.get(), out.get()) < 0) {
+    return entity;
+  }
+  auto* bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(out.get()));
+  return to_crlf(std::string_view(reinterpret_cast<const char*>(bytes->data), bytes->len));
 }
 
 bool has_bare_line_end(std::string_view text) {
@@ -379,9 +431,12 @@ util::Result<std::string> build_inner_entity(const MessageHeaders& protected_hea
   if (!fields) {
     return fields;
   }
-  const std::string kept = to_crlf(content);
+  std::string kept = to_crlf(content);
   if (kept.empty()) {
     return util::permanent("the post has no content to send");
+  }
+  if (!is_7bit(kept, k_max_line)) {
+    kept = as_7bit(kept);
   }
   const std::string note_entity = build_text_entity(note);
   const std::string boundary = make_boundary({kept, note_entity});
@@ -399,6 +454,13 @@ util::Result<std::string> build_inner_entity(const MessageHeaders& protected_hea
     out += "\r\n";
   }
   out += "--" + boundary + "--\r\n";
+  // The signed wrapper adds one more level; members' copies must stay
+  // within what readers (ours included) accept. Checked on the result, as
+  // re-encoding may change how a malformed content entity parses.
+  if (auto nesting = check_mime_nesting(out, k_max_mime_depth - 1); !nesting) {
+    return util::permanent("the post's content cannot be redistributed: " +
+                           nesting.error().message);
+  }
   return out;
 }
 

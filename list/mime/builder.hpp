@@ -18,7 +18,11 @@ namespace list {
 /// To the list, Date, Message-ID, Reply-To, In-Reply-To, References); first
 /// part the caller's `note` (text/plain UTF-8, for the member's eyes only);
 /// second part `content` (from ParsedPost/InnerPost::content) unchanged,
-/// except that line ends are made CRLF.
+/// except that line ends are made CRLF and, when it is not 7bit (8bit or
+/// binary parts, lines over 998), its leaves are re-encoded quoted-printable
+/// or base64 (RFC 3156 section 3: signed data must survive 7bit transport).
+/// Content nested deeper than k_max_mime_depth - 2 is refused: wrapped, it
+/// would pass the readers' limit.
 util::Result<std::string> build_inner_entity(const MessageHeaders& protected_headers,
                                              std::string_view note, std::string_view content);
 

@@ -70,7 +70,7 @@ std::size_t count_composites(std::string_view raw) {
 }
 
 std::size_t depth_of(GMimeObject* object, std::size_t level) {
-  if (level > k_max_mime_depth) {
+  if (level > k_max_mime_depth + 1) {
     return level;
   }
   std::size_t deepest = level;
@@ -445,6 +445,21 @@ std::optional<std::pair<std::string, std::string>> legacy_headers_part(std::stri
 }
 
 } // namespace
+
+util::Result<void> check_mime_nesting(std::string_view entity, std::size_t max_depth) {
+  if (auto nesting = check_nesting(entity); !nesting) {
+    return nesting;
+  }
+  auto stream = memory_stream(entity);
+  GObjectPtr<GMimeParser> parser(g_mime_parser_new_with_stream(stream.get()));
+  g_mime_parser_set_format(parser.get(), GMIME_FORMAT_MESSAGE);
+  GObjectPtr<GMimeObject> top(g_mime_parser_construct_part(parser.get(), nullptr));
+  if (top && depth_of(top.get(), 1) > max_depth) {
+    return util::permanent("MIME entities nested deeper than " + std::to_string(max_depth) +
+                           " levels");
+  }
+  return {};
+}
 
 std::string content_entity(std::string_view raw_entity) {
   const auto entity = split_entity(raw_entity);

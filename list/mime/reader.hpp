@@ -33,6 +33,11 @@ util::Result<ParsedPost> parse_post(std::string_view raw);
 /// Errors: empty input, nesting beyond the limits, a broken multipart/signed.
 util::Result<InnerPost> read_decrypted(std::string_view decrypted);
 
+/// Whether `entity` nests at most `max_depth` levels (and within
+/// k_max_composite_entities); the builders use it so that what they wrap
+/// stays readable by parse_post and read_decrypted.
+util::Result<void> check_mime_nesting(std::string_view entity, std::size_t max_depth);
+
 /// The kept content of a raw entity: Content-* header fields only (see
 /// keeps_in_content), without a protected-headers parameter, and the body,
 /// all CRLF.

@@ -86,12 +86,13 @@ const char* const k_note = "Alice <alice@example.org> wrote this post.\n"
                            "Signed: yes, key DDEB5A00D862912391964AFDD1156D5B182A649B.\n"
                            "Encrypted: yes.\n";
 
-const std::string k_content = "Content-Type: multipart/mixed; boundary=\"att\"\r\n\r\n"
-                              "--att\r\nContent-Type: text/plain; charset=UTF-8\r\n"
-                              "Content-Transfer-Encoding: 8bit\r\n\r\nHallo, Gr\u00fc\u00dfe\r\n"
-                              "--att\r\nContent-Type: image/png; name=\"p.png\"\r\n"
-                              "Content-Transfer-Encoding: base64\r\n\r\niVBORw0KGgo=\r\n"
-                              "--att--\r\n";
+const std::string k_content =
+    "Content-Type: multipart/mixed; boundary=\"att\"\r\n\r\n"
+    "--att\r\nContent-Type: text/plain; charset=UTF-8\r\n"
+    "Content-Transfer-Encoding: quoted-printable\r\n\r\nHallo, Gr=C3=BC=C3=9Fe\r\n"
+    "--att\r\nContent-Type: image/png; name=\"p.png\"\r\n"
+    "Content-Transfer-Encoding: base64\r\n\r\niVBORw0KGgo=\r\n"
+    "--att--\r\n";
 
 // The key holders: the list signs, bob and alice receive.
 struct Homes {
@@ -133,6 +134,30 @@ BOOST_AUTO_TEST_CASE(inner_entity_carries_protected_headers_note_and_content) {
   BOOST_TEST(g_mime_content_type_is_type(g_mime_object_get_content_type(note), "text", "plain"));
   BOOST_TEST(contains(inner, "\r\n" + k_content));
   BOOST_TEST(contains(inner, "Signed: yes, key DDEB5A00D862912391964AFDD1156D5B182A649B.\r\n"));
+}
+
+BOOST_AUTO_TEST_CASE(eight_bit_content_is_reencoded_for_signing) {
+  const std::string eight_bit =
+      "Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\n"
+      "Content-Type: text/plain; charset=UTF-8\r\n"
+      "Content-Transfer-Encoding: 8bit\r\n\r\nGr\u00fc\u00dfe aus K\u00f6ln\r\n"
+      "--b\r\nContent-Type: application/octet-stream\r\n"
+      "Content-Transfer-Encoding: binary\r\n\r\n\x01\x80\xff\r\n--b--\r\n";
+  const auto inner =
+      test::value_of(list::build_inner_entity(protected_headers(), k_note, eight_bit));
+  check_lines(inner);
+  BOOST_TEST(std::all_of(inner.begin(), inner.end(),
+                         [](char c) { return static_cast<unsigned char>(c) < 128; }));
+  // The text reads the same after the re-encoding.
+  auto parsed = gmime_parse("From: x@example.org\r\n" + inner);
+  auto* top = GMIME_MULTIPART(g_mime_message_get_mime_part(parsed.get()));
+  auto* kept = GMIME_MULTIPART(g_mime_multipart_get_part(top, 1));
+  auto* text = g_mime_multipart_get_part(kept, 0);
+  BOOST_REQUIRE(GMIME_IS_TEXT_PART(text));
+  std::unique_ptr<char, decltype(&g_free)> decoded(g_mime_text_part_get_text(GMIME_TEXT_PART(text)),
+                                                   &g_free);
+  // The CRLF before a delimiter belongs to the delimiter, not the text.
+  BOOST_TEST(std::string(decoded.get()) == "Gr\u00fc\u00dfe aus K\u00f6ln");
 }
 
 BOOST_AUTO_TEST_CASE(signed_part_is_the_inner_entity_byte_for_byte) {

@@ -4,6 +4,7 @@
 
 #include <boost/test/unit_test.hpp>
 #include <glib.h>
+#include <list/mime/builder.hpp>
 #include <list/mime/reader.hpp>
 
 namespace {
@@ -275,6 +276,18 @@ std::string nested(std::size_t depth) {
 }
 
 BOOST_AUTO_TEST_CASE(nesting_is_capped) {
+  // What parses may still be too deep to wrap twice and redistribute.
+  const auto deep = test::value_of(list::parse_post(nested(31)));
+  list::MessageHeaders headers;
+  headers.from = {"crew@lists.example.org", ""};
+  headers.to = {
+      {"crew@lists.example.org", ""}
+  };
+  headers.message_id = "x@lists.example.org";
+  BOOST_TEST(!list::build_inner_entity(headers, "note", deep.content).has_value());
+  const auto shallow = test::value_of(list::parse_post(nested(29)));
+  BOOST_TEST(list::build_inner_entity(headers, "note", shallow.content).has_value());
+
   BOOST_TEST(list::parse_post(nested(10)).has_value());
   for (std::size_t depth : {40U, 100U, 300U, 5000U}) {
     BOOST_TEST_CONTEXT(depth) {
