@@ -61,6 +61,9 @@ public:
   /// out (a crashed worker's), leasing them until now + lease_seconds.
   virtual Result<std::vector<ClaimedPost>>
   claim_inbound(std::int64_t now, std::int64_t lease_seconds, std::size_t limit) = 0;
+  /// Ends every inbound lease: for a node that alone uses the store (SQLite)
+  /// at startup, when no worker of its own can hold one; returns how many.
+  virtual Result<std::size_t> release_inbound_leases() = 0;
   /// Extends the lease of a message this worker holds.
   virtual Result<void> renew_inbound_lease(Id inbound, std::int64_t claimed_until) = 0;
   /// Queues one batch of copies and moves the post's progress marker from

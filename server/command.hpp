@@ -43,5 +43,6 @@ std::span<const Command> user_commands();
 std::span<const Command> audit_commands();
 std::span<const Command> config_commands();
 std::span<const Command> daemon_commands();
+std::span<const Command> held_commands();
 
 } // namespace server

@@ -3,6 +3,7 @@
 #include <server/daemon.hpp>
 #include <server/fatal.hpp>
 #include <server/log.hpp>
+#include <server/pipeline_runner.hpp>
 #include <server/recipients.hpp>
 #include <server/spool_writer.hpp>
 #include <smtp/server.hpp>
@@ -13,9 +14,11 @@
 namespace server {
 
 struct Daemon::Parts {
-  explicit Parts(list::Store& store) : recipients(store), spool(store) {}
+  Parts(const Config& config, list::Store& store)
+      : recipients(store), spool(store), pipeline(config, store) {}
   ListRecipients recipients;
   SpoolWriter spool;
+  PipelineRunner pipeline;
   std::unique_ptr<smtp::Server> smtp;
   std::unique_ptr<web::Server> web;
 };
@@ -82,7 +85,8 @@ Daemon::~Daemon() {
 }
 
 ListeningPorts Daemon::start() {
-  m_parts = std::make_unique<Parts>(m_store);
+  m_parts = std::make_unique<Parts>(m_config, m_store);
+  m_parts->pipeline.start(); // before SMTP: work spooled before a crash resumes first
   ListeningPorts ports;
   const Endpoint smtp_listen = m_config.endpoint("smtp", "listen");
   smtp::ServerOptions smtp_options;
@@ -128,6 +132,7 @@ void Daemon::stop() {
   if (m_parts->web) {
     m_parts->web->stop();
   }
+  m_parts->pipeline.stop(); // after SMTP: messages being worked on finish
   m_parts.reset();
 }
 

@@ -183,6 +183,17 @@ SqliteStore::claim_inbound(std::int64_t now_s, std::int64_t lease_seconds, std::
       });
 }
 
+Result<std::size_t> SqliteStore::release_inbound_leases() {
+  return run(*m_pool, TransactionKind::write, "cannot release inbound leases",
+             [&](Session& session) -> Result<std::size_t> {
+               int leased = 0;
+               session << "SELECT COUNT(*) FROM inbound WHERE state = 'processing'", into(leased),
+                   now;
+               session << "UPDATE inbound SET claimed_until = 0 WHERE state = 'processing'", now;
+               return static_cast<std::size_t>(leased);
+             });
+}
+
 Result<void> SqliteStore::renew_inbound_lease(Id inbound, std::int64_t claimed_until) {
   return run(*m_pool, k_single_statement, "cannot renew the lease of an inbound message",
              [&](Session& session) -> Result<void> {

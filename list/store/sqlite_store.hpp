@@ -63,6 +63,7 @@ public:
   // ---- pipeline (issue 4), defined in list/store/sqlite_posts.cpp ----------
   Result<std::vector<ClaimedPost>> claim_inbound(std::int64_t now, std::int64_t lease_seconds,
                                                  std::size_t limit) override;
+  Result<std::size_t> release_inbound_leases() override;
   Result<void> renew_inbound_lease(Id inbound, std::int64_t claimed_until) override;
   Result<void> enqueue_copies(Id inbound, Id from_member, Id through_member,
                               const std::vector<OutboundMessage>& copies) override;

@@ -74,6 +74,9 @@ BOOST_AUTO_TEST_CASE(claim_leases_and_a_lapsed_lease_is_claimed_again) {
   BOOST_REQUIRE(again);
   BOOST_REQUIRE(again->size() == 1u);
   BOOST_TEST(again->front().attempts == 2);
+  // A restarted node ends the leases of its dead workers at once.
+  BOOST_TEST(*store->release_inbound_leases() == 1u);
+  BOOST_TEST(store->claim_inbound(1062, 60, 10)->size() == 1u);
   BOOST_REQUIRE(store->finish_inbound(id, list::InboundState::done, "done", {}));
   BOOST_TEST(store->claim_inbound(99999, 60, 10)->empty());
   BOOST_TEST(store->pending_inbound(10)->empty());

@@ -1,0 +1,698 @@
+#include <chrono>
+#include <fmt/format.h>
+#include <list/address.hpp>
+#include <list/expand.hpp>
+#include <list/loop_check.hpp>
+#include <list/notices.hpp>
+#include <list/pipeline.hpp>
+#include <list/policy.hpp>
+#include <list/route.hpp>
+#include <thread>
+
+namespace list {
+
+namespace {
+
+constexpr std::int64_t k_day = 24 * 60 * 60;
+
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+bool is_transient(const util::Error& error) {
+  return error.severity == util::Severity::transient;
+}
+
+/// Why a member's key cannot be used now, or empty if it can.
+std::string unusable_key(const ExpansionMember& one, std::int64_t now) {
+  if (one.member.fingerprint.empty() || one.public_key.empty()) {
+    return "no key";
+  }
+  if (one.member.key_expires && *one.member.key_expires <= now) {
+    return "key expired";
+  }
+  return {};
+}
+
+Signer classify(const SignatureCheck& check, const std::vector<MemberRecord>& members,
+                std::optional<MemberRecord>& signing_member) {
+  switch (check.status) {
+  case SignatureCheck::Status::none:
+    return Signer::none;
+  case SignatureCheck::Status::bad:
+    return Signer::bad;
+  case SignatureCheck::Status::unknown_key:
+    return Signer::non_member;
+  case SignatureCheck::Status::good:
+    break;
+  }
+  // Schleuder's rule: signed by a member only if the key is the one bound to
+  // a member of this list, whatever the From header says.
+  for (const MemberRecord& member : members) {
+    if (!member.fingerprint.empty() && same_address(member.fingerprint, check.fingerprint)) {
+      signing_member = member;
+      return Signer::member;
+    }
+  }
+  return Signer::non_member;
+}
+
+} // namespace
+
+struct Pipeline::Work {
+  explicit Work(const ClaimedPost& claimed) : post(claimed) {}
+  const ClaimedPost& post;
+  Route route;
+  ListFacts facts;
+  PostCrypto* crypto = nullptr;
+  PipelineResult result;
+  std::vector<OutboundMessage> messages; // queued with the final state
+  InboundState final_state = InboundState::done;
+  std::string outcome;
+  std::optional<util::Error> failure; // set: stop; transient ones retry the message
+
+  const std::string& address() const { return facts.record.address; }
+
+  void event(std::string name, std::string detail, bool warning = false) {
+    result.events.push_back(
+        PipelineEvent{std::move(name), facts.record.address, std::move(detail), warning, {}});
+  }
+
+  /// Records `error`; a transient one makes the whole message come back.
+  void fail(const util::Error& error) {
+    if (!failure) {
+      failure = error;
+    }
+  }
+};
+
+Pipeline::Pipeline(Store& store, MessageCodec& codec, ListCryptoSource& crypto, SealPool& seal_pool,
+                   PipelineOptions options)
+    : m_store(store), m_codec(codec), m_crypto(crypto), m_seal_pool(seal_pool),
+      m_options(std::move(options)) {}
+
+namespace {
+
+/// The first route of any recipient whose list exists.
+Result<std::optional<std::pair<Route, ListRecord>>> route_of(Store& store,
+                                                             const InboundMessage& message) {
+  for (const std::string& recipient : message.rcpt_to) {
+    for (Route& route : candidate_routes(recipient)) {
+      auto found = store.find_list(route.list_address);
+      if (!found) {
+        return tl::unexpected(found.error());
+      }
+      if (found->has_value()) {
+        return std::make_optional(std::make_pair(std::move(route), std::move(**found)));
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+} // namespace
+
+PipelineResult Pipeline::process(const ClaimedPost& post) {
+  Work work(post);
+  auto routed = route_of(m_store, post.message);
+  if (!routed) {
+    work.fail(routed.error());
+  } else if (!routed->has_value()) {
+    // Intake checks recipients; the list may have been deleted since.
+    work.event("rejected", "reason=no-list");
+    work.final_state = InboundState::rejected;
+    work.outcome = "no-list";
+  } else {
+    work.route = (*routed)->first;
+    work.facts.record = (*routed)->second;
+    work.facts.base_url = m_options.base_url;
+    auto settings = m_store.list_settings(work.facts.record.id);
+    auto secret = m_store.list_secret(work.facts.record.id);
+    auto key = m_crypto.public_key(work.facts.record);
+    auto crypto = m_crypto.post_crypto(work.facts.record);
+    if (!settings || !secret || !key || !crypto) {
+      work.fail(!settings ? settings.error()
+                : !secret ? secret.error()
+                : !key    ? key.error()
+                          : crypto.error());
+    } else {
+      work.facts.settings = typed_settings(*settings);
+      work.facts.secret = *secret;
+      work.facts.public_key = *key;
+      work.crypto = *crypto;
+      switch (work.route.kind) {
+      case RouteKind::post:
+        handle_post(work);
+        break;
+      case RouteKind::sendkey:
+        handle_sendkey(work);
+        break;
+      case RouteKind::owner:
+        handle_owner(work);
+        break;
+      case RouteKind::request:
+        handle_request(work);
+        break;
+      case RouteKind::bounces:
+        // Left for the delivery side's bounce processing, which claims
+        // inbound rows in state 'bounce' (tag in the recipient address).
+        work.final_state = InboundState::bounce;
+        work.outcome = "bounce";
+        work.event("bounce", fmt::format("tag={}", work.route.tag.empty() ? "-" : "yes"));
+        break;
+      }
+    }
+  }
+  if (work.failure) {
+    if (is_transient(*work.failure)) {
+      work.result.retry = true;
+      work.event("deferred", "", true);
+      work.result.events.back().error = work.failure->message;
+      return std::move(work.result);
+    }
+    work.final_state = InboundState::rejected;
+    work.outcome = "error";
+    work.event("error", "", true);
+    work.result.events.back().error = work.failure->message;
+  }
+  if (work.final_state == InboundState::held) {
+    return std::move(work.result); // hold_inbound set the state already
+  }
+  if (auto finished =
+          m_store.finish_inbound(post.message.id, work.final_state, work.outcome, work.messages);
+      !finished) {
+    work.result.retry = true;
+    work.event("deferred", "", true);
+    work.result.events.back().error = finished.error().message;
+  }
+  return std::move(work.result);
+}
+
+namespace {
+
+/// Reply text -> a message to `to`, encrypted to `fingerprint` if given.
+Result<std::string> reply_message(MessageCodec& codec, PostCrypto& crypto, const ListFacts& facts,
+                                  std::string_view to, std::string_view subject,
+                                  std::string_view in_reply_to, std::string_view text,
+                                  std::string_view fingerprint) {
+  OutgoingHeaders headers = notice_headers(facts, "-request", to, subject, in_reply_to);
+  if (fingerprint.empty()) {
+    return codec.build_text_message(headers, text);
+  }
+  headers.message.subject = "...";
+  MessageHeaders inner = headers.message;
+  inner.subject = std::string(subject);
+  auto entity = codec.build_inner_entity(inner, text, codec.build_text_entity(""));
+  if (!entity) {
+    return entity;
+  }
+  auto sealed = crypto.encrypt_to(*entity, fingerprint);
+  if (!sealed) {
+    return tl::unexpected(sealed.error());
+  }
+  return codec.build_encrypted_message(headers, *sealed);
+}
+
+} // namespace
+
+/// Queues a reply to the envelope sender: never to a null sender, at most
+/// one per sender and list per reply_interval, encrypted when we know a key.
+static void queue_reply(Store& store, MessageCodec& codec, PostCrypto& crypto,
+                        const ListFacts& facts, const InboundMessage& message,
+                        std::string_view subject, std::string_view in_reply_to,
+                        std::string_view text, std::int64_t interval,
+                        std::vector<OutboundMessage>& out, PipelineEvent& event) {
+  const std::string& to = message.mail_from;
+  if (to.empty()) {
+    event.detail += " reply=none";
+    return;
+  }
+  auto slot = store.take_notice_slot(fmt::format("reply:{}:{}", facts.record.id, fold_case(to)),
+                                     unix_now(), interval);
+  if (!slot || !*slot) {
+    event.detail += " reply=rate-limited";
+    return;
+  }
+  std::string fingerprint;
+  if (auto member = store.find_member(facts.record.id, to); member && member->has_value()) {
+    fingerprint = (*member)->fingerprint;
+  }
+  auto built = reply_message(codec, crypto, facts, to, subject, in_reply_to, text, fingerprint);
+  if (!built && !fingerprint.empty()) {
+    built = reply_message(codec, crypto, facts, to, subject, in_reply_to, text, "");
+  }
+  if (!built) {
+    event.detail += " reply=failed";
+    return;
+  }
+  out.push_back(OutboundMessage{facts.record.id, message.id, std::nullopt,
+                                special_address(facts.record.address, "-bounces"), to,
+                                std::move(*built)});
+  event.detail += fingerprint.empty() ? " reply=plain" : " reply=encrypted";
+}
+
+void Pipeline::handle_post(Work& work) {
+  const InboundMessage& message = work.post.message;
+  auto reject = [&](std::string code, std::string text) {
+    PipelineEvent event{"rejected", work.address(), fmt::format("reason={}", code), false, {}};
+    queue_reply(m_store, m_codec, *work.crypto, work.facts, message,
+                fmt::format("Your message to {} was not distributed", work.address()), "", text,
+                m_options.reply_interval, work.messages, event);
+    work.result.events.push_back(std::move(event));
+    work.final_state = InboundState::rejected;
+    work.outcome = code;
+  };
+  if (work.post.decision == HeldDecision::reject) {
+    reject("moderator", rejection_text(work.address(), work.post.decision_reason.empty()
+                                                           ? std::string("a moderator rejected it")
+                                                           : "a moderator rejected it: " +
+                                                                 work.post.decision_reason));
+    return;
+  }
+  auto parsed = m_codec.parse_post(message.data);
+  if (!parsed) {
+    reject("unreadable", rejection_text(work.address(), "it could not be read as a mail message"));
+    return;
+  }
+  LoopInput loop{&parsed->headers, parsed->automated, message.mail_from, work.address()};
+  if (auto reason = loop_reason(loop)) {
+    work.event("loop", fmt::format("reason={}", to_string(*reason)));
+    work.final_state = InboundState::rejected;
+    work.outcome = fmt::format("loop:{}", to_string(*reason));
+    return;
+  }
+  OpenedPost opened;
+  opened.from = parsed->headers.from;
+  opened.subject = parsed->headers.subject;
+  opened.message_id = parsed->headers.message_id;
+  opened.in_reply_to = parsed->headers.in_reply_to;
+  opened.references = parsed->headers.references;
+  SignatureCheck check;
+  const bool encrypted = parsed->format == PostFormat::pgp_mime_encrypted ||
+                         parsed->format == PostFormat::inline_encrypted;
+  opened.encrypted = encrypted;
+  if (encrypted) {
+    auto decrypted = work.crypto->decrypt(parsed->ciphertext);
+    if (!decrypted) {
+      if (is_transient(decrypted.error())) {
+        work.fail(decrypted.error());
+        return;
+      }
+      PipelineEvent event{"rejected", work.address(), "reason=undecryptable", false, {}};
+      queue_reply(m_store, m_codec, *work.crypto, work.facts, message,
+                  fmt::format("Your message to {} could not be decrypted", work.address()), "",
+                  undecryptable_text(work.address(), work.facts.record.fingerprint),
+                  m_options.reply_interval, work.messages, event);
+      work.result.events.push_back(std::move(event));
+      work.final_state = InboundState::rejected;
+      work.outcome = "undecryptable";
+      return;
+    }
+    auto inner = m_codec.read_decrypted(decrypted->plaintext);
+    if (!inner) {
+      reject("unreadable",
+             rejection_text(work.address(), "its decrypted content could not be read"));
+      return;
+    }
+    check = decrypted->signature;
+    if (check.status == SignatureCheck::Status::none && inner->signature) {
+      auto verified =
+          work.crypto->verify_detached(inner->signature->signed_bytes, inner->signature->signature);
+      check = verified ? *verified : SignatureCheck{SignatureCheck::Status::bad, {}};
+    } else if (check.status == SignatureCheck::Status::none && !inner->clearsigned.empty()) {
+      std::string text;
+      auto verified = work.crypto->verify_clearsigned(inner->clearsigned, text);
+      check = verified ? *verified : SignatureCheck{SignatureCheck::Status::bad, {}};
+    }
+    if (inner->protected_headers && !inner->protected_headers->subject.empty()) {
+      opened.subject = inner->protected_headers->subject;
+    }
+    opened.content = std::move(inner->content);
+  } else {
+    if (parsed->format == PostFormat::pgp_mime_signed && parsed->signature) {
+      auto verified = work.crypto->verify_detached(parsed->signature->signed_bytes,
+                                                   parsed->signature->signature);
+      check = verified ? *verified : SignatureCheck{SignatureCheck::Status::bad, {}};
+    } else if (parsed->format == PostFormat::inline_signed) {
+      std::string text;
+      auto verified = work.crypto->verify_clearsigned(parsed->clearsigned, text);
+      check = verified ? *verified : SignatureCheck{SignatureCheck::Status::bad, {}};
+    }
+    opened.content = std::move(parsed->content);
+  }
+  auto members = m_store.members(work.facts.record.id);
+  if (!members) {
+    work.fail(members.error());
+    return;
+  }
+  std::optional<MemberRecord> signing_member;
+  PolicyInput input;
+  input.settings = work.facts.settings;
+  input.server_max_size = m_options.server_max_size;
+  input.size = message.data.size();
+  input.encrypted = encrypted;
+  input.signer = classify(check, *members, signing_member);
+  input.approved = work.post.decision == HeldDecision::approve;
+  input.list_address = work.address();
+  if (signing_member) {
+    input.sender_role = signing_member->role;
+  } else {
+    for (const MemberRecord& member : *members) {
+      if (same_address(member.email, opened.from.address) && member.state == MemberState::active) {
+        input.sender_role = member.role;
+      }
+    }
+  }
+  if (check.status == SignatureCheck::Status::good) {
+    opened.signed_by = check.fingerprint;
+    opened.signed_by_member = input.signer == Signer::member;
+  }
+  const Decision decision = decide(input);
+  if (decision.verdict == Verdict::reject) {
+    reject(decision.code, rejection_text(work.address(), decision.reason));
+    return;
+  }
+  if (decision.verdict == Verdict::hold) {
+    auto held = m_store.hold_inbound(message.id, work.facts.record.id, message.mail_from,
+                                     decision.reason, {});
+    if (!held) {
+      work.fail(held.error());
+      return;
+    }
+    work.final_state = InboundState::held;
+    work.event("held", fmt::format("held_id={} reason={}", *held, decision.code));
+    return;
+  }
+  // Self-delivery is decided per member in expand(): the sender's address.
+  expand(work, opened);
+}
+
+void Pipeline::expand(Work& work, OpenedPost& opened) {
+  const InboundMessage& message = work.post.message;
+  const ListFacts& facts = work.facts;
+  // The same Message-ID on every copy, also after a crash and resume: mapped
+  // from the original, or from the queue id when the post had none.
+  const std::string message_id =
+      facts.settings.keep_message_id && !opened.message_id.empty()
+          ? opened.message_id
+          : map_message_id(facts, opened.message_id.empty() ? "queue:" + message.queue_id
+                                                            : opened.message_id);
+  const MessageHeaders inner_headers = protected_headers(facts, opened, message_id, "");
+  auto inner =
+      m_codec.build_inner_entity(inner_headers, sender_note(facts, opened), opened.content);
+  if (!inner) {
+    work.fail(inner.error());
+    return;
+  }
+  // Signed once per post; only the encryption differs per member.
+  std::string micalg;
+  auto signature = work.crypto->sign_detached(*inner, micalg);
+  if (!signature) {
+    work.fail(signature.error());
+    return;
+  }
+  auto signed_entity = m_codec.build_signed_entity(*inner, *signature, micalg);
+  if (!signed_entity) {
+    work.fail(signed_entity.error());
+    return;
+  }
+  inner->clear();
+  const std::int64_t now = unix_now();
+  Id marker = work.post.expanded_through;
+  std::size_t members = 0;
+  std::size_t queued = 0;
+  std::size_t keyless = 0;
+  std::size_t failed = 0;
+  for (;;) {
+    auto batch = m_store.expansion_batch(facts.record.id, marker, m_options.batch_size);
+    if (!batch) {
+      work.fail(batch.error());
+      return;
+    }
+    if (batch->empty()) {
+      break;
+    }
+    std::vector<std::optional<OutboundMessage>> copies(batch->size());
+    std::vector<std::string> errors(batch->size());
+    std::vector<std::size_t> keyed;
+    for (std::size_t i = 0; i < batch->size(); ++i) {
+      const ExpansionMember& one = (*batch)[i];
+      if (one.member.state != MemberState::active) {
+        continue;
+      }
+      if (!facts.settings.deliver_self && same_address(one.member.email, opened.from.address)) {
+        continue;
+      }
+      ++members;
+      const std::string why = unusable_key(one, now);
+      if (why.empty()) {
+        keyed.push_back(i);
+        continue;
+      }
+      ++keyless;
+      errors[i] = why;
+    }
+    // Seal and build each keyed member's copy on the pool.
+    m_seal_pool.run_all(keyed.size(), [&](std::size_t k, Sealer& sealer) {
+      const ExpansionMember& one = (*batch)[keyed[k]];
+      auto sealed = sealer.seal(*signed_entity, MemberKey{one.member.fingerprint, one.public_key});
+      if (!sealed) {
+        errors[keyed[k]] = is_transient(sealed.error()) ? "transient" : "key unusable";
+        return;
+      }
+      auto built = m_codec.build_encrypted_message(
+          member_headers(facts, inner_headers, one.member, OuterSubject::placeholder), *sealed);
+      if (!built) {
+        errors[keyed[k]] = "build";
+        return;
+      }
+      copies[keyed[k]] =
+          OutboundMessage{facts.record.id,  message.id,
+                          one.member.id,    verp_address(facts.record.address, one.verp_tag),
+                          one.member.email, std::move(*built)};
+    });
+    std::vector<OutboundMessage> out;
+    for (std::size_t i = 0; i < batch->size(); ++i) {
+      const ExpansionMember& one = (*batch)[i];
+      if (copies[i]) {
+        out.push_back(std::move(*copies[i]));
+        continue;
+      }
+      if (errors[i].empty()) {
+        continue; // not delivered to: inactive or self
+      }
+      if (errors[i] == "transient") {
+        work.fail(util::Error{util::Severity::transient, "sealing failed transiently"});
+        return;
+      }
+      if (errors[i] == "build") {
+        ++failed;
+        continue;
+      }
+      if (errors[i] == "key unusable") {
+        ++keyless;
+      }
+      switch (facts.settings.keyless_members) {
+      case KeylessMembers::skip:
+        break;
+      case KeylessMembers::plaintext: {
+        auto built = m_codec.build_plain_signed_message(
+            member_headers(facts, inner_headers, one.member, OuterSubject::real), *signed_entity);
+        if (built) {
+          out.push_back(OutboundMessage{facts.record.id, message.id, one.member.id,
+                                        verp_address(facts.record.address, one.verp_tag),
+                                        one.member.email, std::move(*built)});
+        }
+        break;
+      }
+      case KeylessMembers::notify: {
+        auto slot = m_store.take_notice_slot(fmt::format("keyless:{}", one.member.id), now, k_day);
+        if (!slot || !*slot) {
+          break;
+        }
+        OutgoingHeaders headers =
+            notice_headers(facts, "-owner", one.member.email,
+                           fmt::format("You missed a post to {}", facts.record.address), "");
+        const std::string text =
+            m_codec.build_text_entity(keyless_text(facts.record.address, errors[i]));
+        std::string notice_micalg;
+        auto notice_signature = work.crypto->sign_detached(text, notice_micalg);
+        if (!notice_signature) {
+          break;
+        }
+        auto notice_entity = m_codec.build_signed_entity(text, *notice_signature, notice_micalg);
+        if (!notice_entity) {
+          break;
+        }
+        auto built = m_codec.build_plain_signed_message(headers, *notice_entity);
+        if (built) {
+          out.push_back(OutboundMessage{facts.record.id, message.id, one.member.id,
+                                        verp_address(facts.record.address, one.verp_tag),
+                                        one.member.email, std::move(*built)});
+        }
+        break;
+      }
+      }
+    }
+    const Id through = batch->back().member.id;
+    queued += out.size();
+    if (auto enqueued = m_store.enqueue_copies(message.id, marker, through, out); !enqueued) {
+      work.fail(enqueued.error());
+      return;
+    }
+    marker = through;
+    (void)m_store.renew_inbound_lease(message.id, unix_now() + m_options.lease_seconds);
+    if (m_options.batch_pause.count() > 0) {
+      std::this_thread::sleep_for(m_options.batch_pause);
+    }
+  }
+  work.final_state = InboundState::done;
+  work.outcome = "posted";
+  work.event("post", fmt::format("members={} queued={} keyless={} failed={} resumed={} "
+                                 "encrypted={} signed={}",
+                                 members, queued, keyless, failed,
+                                 work.post.expanded_through != 0 ? "yes" : "no",
+                                 opened.encrypted ? "yes" : "no",
+                                 opened.signed_by_member    ? "member"
+                                 : opened.signed_by.empty() ? "no"
+                                                            : "other"));
+}
+
+void Pipeline::handle_sendkey(Work& work) {
+  const InboundMessage& message = work.post.message;
+  work.final_state = InboundState::done;
+  work.outcome = "sendkey";
+  PipelineEvent event{"sendkey", work.address(), "", false, {}};
+  if (message.mail_from.empty()) {
+    event.detail = "reply=none";
+    work.result.events.push_back(std::move(event));
+    return;
+  }
+  auto slot = m_store.take_notice_slot(
+      fmt::format("sendkey:{}:{}", work.facts.record.id, fold_case(message.mail_from)), unix_now(),
+      m_options.reply_interval);
+  if (!slot) {
+    work.fail(slot.error());
+    return;
+  }
+  if (!*slot) {
+    event.detail = "reply=rate-limited";
+    work.result.events.push_back(std::move(event));
+    return;
+  }
+  OutgoingHeaders headers =
+      notice_headers(work.facts, "-sendkey", message.mail_from,
+                     fmt::format("The OpenPGP key of {}", work.address()), "");
+  auto built = m_codec.build_text_message(
+      headers, sendkey_text(work.address(), work.facts.record.fingerprint, work.facts.public_key));
+  if (!built) {
+    work.fail(built.error());
+    return;
+  }
+  work.messages.push_back(OutboundMessage{work.facts.record.id, message.id, std::nullopt,
+                                          special_address(work.address(), "-bounces"),
+                                          message.mail_from, std::move(*built)});
+  event.detail = "reply=sent";
+  work.result.events.push_back(std::move(event));
+}
+
+void Pipeline::handle_owner(Work& work) {
+  const InboundMessage& message = work.post.message;
+  work.final_state = InboundState::done;
+  work.outcome = "owner";
+  auto members = m_store.members(work.facts.record.id);
+  if (!members) {
+    work.fail(members.error());
+    return;
+  }
+  // The mail as it arrived, attached whole: admins see exactly what came.
+  std::string content = "Content-Type: message/rfc822\r\nContent-Disposition: inline\r\n\r\n";
+  content += message.data;
+  MessageHeaders inner;
+  inner.from = Mailbox{special_address(work.address(), "-owner"), work.facts.record.name};
+  inner.to = {
+      Mailbox{special_address(work.address(), "-owner"), ""}
+  };
+  inner.message_id = fresh_message_id(work.address());
+  inner.subject = fmt::format("Mail to {}", special_address(work.address(), "-owner"));
+  auto entity =
+      m_codec.build_inner_entity(inner, owner_note(work.address(), message.mail_from), content);
+  if (!entity) {
+    work.fail(entity.error());
+    return;
+  }
+  std::size_t forwarded = 0;
+  for (const MemberRecord& admin : *members) {
+    if (admin.role != Role::admin || admin.state != MemberState::active ||
+        admin.fingerprint.empty()) {
+      continue;
+    }
+    auto sealed = work.crypto->encrypt_to(*entity, admin.fingerprint);
+    if (!sealed) {
+      continue;
+    }
+    OutgoingHeaders headers = notice_headers(work.facts, "-owner", admin.email, "...", "");
+    headers.auto_submitted.clear();
+    headers.message.message_id = inner.message_id;
+    auto built = m_codec.build_encrypted_message(headers, *sealed);
+    if (built) {
+      work.messages.push_back(OutboundMessage{work.facts.record.id, message.id, admin.id,
+                                              special_address(work.address(), "-bounces"),
+                                              admin.email, std::move(*built)});
+      ++forwarded;
+    }
+  }
+  work.event("owner", fmt::format("admins={}", forwarded));
+}
+
+void Pipeline::handle_request(Work& work) {
+  const InboundMessage& message = work.post.message;
+  work.final_state = InboundState::done;
+  work.outcome = "request";
+  PipelineEvent event{"request", work.address(), "", false, {}};
+  auto parsed = m_codec.parse_post(message.data);
+  std::string command = "help";
+  std::string answer;
+  if (parsed) {
+    LoopInput loop{&parsed->headers, parsed->automated, message.mail_from, work.address()};
+    if (auto reason = loop_reason(loop)) {
+      work.event("loop", fmt::format("reason={} to=request", to_string(*reason)));
+      return;
+    }
+    std::string text;
+    if (parsed->format == PostFormat::pgp_mime_encrypted ||
+        parsed->format == PostFormat::inline_encrypted) {
+      if (auto decrypted = work.crypto->decrypt(parsed->ciphertext); decrypted) {
+        if (auto inner = m_codec.read_decrypted(decrypted->plaintext); inner) {
+          text = inner->content;
+        }
+      }
+    }
+    // The command is the first line of the body that is not blank.
+    const auto body = text.find("\r\n\r\n");
+    std::string_view rest = body == std::string::npos ? std::string_view(text)
+                                                      : std::string_view(text).substr(body + 4);
+    while (!rest.empty()) {
+      const auto end = rest.find('\n');
+      std::string line(rest.substr(0, end));
+      while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) {
+        line.pop_back();
+      }
+      if (!line.empty()) {
+        command = fold_case(line);
+        break;
+      }
+      rest = end == std::string_view::npos ? std::string_view{} : rest.substr(end + 1);
+    }
+  }
+  // Only help is answered for now; unknown commands run nothing and get help.
+  event.detail = fmt::format("command={}", command == "help" ? "help" : "unknown");
+  queue_reply(m_store, m_codec, *work.crypto, work.facts, message,
+              fmt::format("Help for {}", work.address()), "", help_text(work.address()),
+              m_options.reply_interval, work.messages, event);
+  work.result.events.push_back(std::move(event));
+}
+
+} // namespace list

@@ -1,0 +1,185 @@
+#include <chrono>
+#include <cstdlib>
+#include <fmt/format.h>
+#include <list/crypto/gpg_keyring.hpp>
+#include <list/crypto/gpg_post_crypto.hpp>
+#include <list/crypto/gpg_sealer.hpp>
+#include <list/mime/gmime_codec.hpp>
+#include <list/mime/init.hpp>
+#include <list/pipeline.hpp>
+#include <map>
+#include <server/fatal.hpp>
+#include <server/log.hpp>
+#include <server/pipeline_runner.hpp>
+
+namespace server {
+
+namespace {
+
+constexpr auto k_idle_poll = std::chrono::milliseconds(250);
+
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string list_home(const Config& config, std::string_view address) {
+  return fmt::format("{}/lists/{}/gnupg", config.text("server", "data_dir"), address);
+}
+
+/// One worker's crypto: a PostCrypto per list (one GPGME context each, used
+/// by this thread only) and the lists' public keys.
+class WorkerCrypto final : public list::ListCryptoSource {
+public:
+  explicit WorkerCrypto(const Config& config) : m_config(config) {}
+
+  util::Result<list::PostCrypto*> post_crypto(const list::ListRecord& list) override {
+    auto& slot = m_crypto[list.id];
+    if (!slot || slot->fingerprint != list.fingerprint) {
+      slot = std::make_unique<Entry>(
+          Entry{list.fingerprint,
+                list::open_gpg_post_crypto(list_home(m_config, list.address), list.fingerprint),
+                {}});
+    }
+    return slot->crypto.get();
+  }
+
+  util::Result<std::string> public_key(const list::ListRecord& list) override {
+    auto& slot = m_crypto[list.id];
+    if (!slot) {
+      (void)post_crypto(list);
+    }
+    if (slot->public_key.empty()) {
+      auto keyring = list::open_gpg_keyring(list_home(m_config, list.address));
+      auto exported = keyring->export_public_key(list.fingerprint);
+      if (!exported) {
+        return exported;
+      }
+      slot->public_key = std::move(*exported);
+    }
+    return slot->public_key;
+  }
+
+private:
+  struct Entry {
+    std::string fingerprint;
+    std::unique_ptr<list::PostCrypto> crypto;
+    std::string public_key;
+  };
+  const Config& m_config;
+  std::map<list::Id, std::unique_ptr<Entry>> m_crypto;
+};
+
+list::PipelineOptions pipeline_options(const Config& config) {
+  list::PipelineOptions options;
+  options.server_max_size = static_cast<std::uint64_t>(config.number("smtp", "max_message_size"));
+  options.base_url = config.text("web", "base_url");
+  options.batch_size = static_cast<std::size_t>(config.number("server", "pipeline_batch"));
+  options.lease_seconds = config.number("server", "pipeline_lease");
+  // Test hook for crash tests: a pause after each committed batch of copies.
+  if (const char* pause = std::getenv("LIFELINE_TEST_BATCH_PAUSE_MS"); pause != nullptr) {
+    options.batch_pause = std::chrono::milliseconds(std::atoll(pause));
+  }
+  return options;
+}
+
+void log_event(const std::string& queue_id, const list::PipelineEvent& event) {
+  std::string line = fmt::format("pipeline {} id={} list={}", event.event, queue_id,
+                                 event.list.empty() ? "-" : event.list);
+  if (!event.detail.empty()) {
+    line += " " + event.detail;
+  }
+  if (!event.error.empty()) {
+    line += " error=" + log_value(event.error);
+  }
+  write_log_line(event.warning ? LogLevel::warning : LogLevel::info, line);
+}
+
+} // namespace
+
+std::size_t pipeline_worker_count(const Config& config) {
+  const auto configured = config.number("server", "pipeline_workers");
+  if (configured > 0) {
+    return static_cast<std::size_t>(configured);
+  }
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
+PipelineRunner::PipelineRunner(const Config& config, list::Store& store)
+    : m_config(config), m_store(store) {}
+
+PipelineRunner::~PipelineRunner() {
+  stop();
+}
+
+void PipelineRunner::start() {
+  list::initialize_mime();
+  m_codec = list::make_gmime_codec();
+  const std::size_t workers = pipeline_worker_count(m_config);
+  const std::string sealer_dir = fmt::format("{}/sealer", m_config.text("server", "data_dir"));
+  if (auto probe = list::make_gpg_sealer(sealer_dir); !probe) {
+    throw Fatal(fmt::format("cannot set up sealing in {}: {}", sealer_dir, probe.error().message));
+  }
+  m_seal_pool = std::make_unique<list::SealPool>(workers, [sealer_dir] {
+    auto sealer = list::make_gpg_sealer(sealer_dir);
+    return sealer ? std::move(*sealer) : nullptr; // probed above
+  });
+  // This node alone uses the database: a lease still held is a dead worker's.
+  if (auto released = m_store.release_inbound_leases(); released && *released > 0) {
+    log(LogLevel::info, "pipeline resume leased={}", *released);
+  }
+  m_stopping = false;
+  for (std::size_t i = 0; i < workers; ++i) {
+    m_workers.emplace_back([this, i] { work(i); });
+  }
+  log(LogLevel::info, "pipeline started workers={}", workers);
+}
+
+void PipelineRunner::stop() {
+  {
+    std::lock_guard lock(m_mutex);
+    m_stopping = true;
+  }
+  m_wake.notify_all();
+  for (std::thread& worker : m_workers) {
+    worker.join();
+  }
+  m_workers.clear();
+  m_seal_pool.reset();
+}
+
+void PipelineRunner::notify() {
+  m_wake.notify_all();
+}
+
+void PipelineRunner::work(std::size_t) {
+  WorkerCrypto crypto(m_config);
+  const list::PipelineOptions options = pipeline_options(m_config);
+  list::Pipeline pipeline(m_store, *m_codec, crypto, *m_seal_pool, options);
+  for (;;) {
+    {
+      std::lock_guard lock(m_mutex);
+      if (m_stopping) {
+        return;
+      }
+    }
+    auto claimed = m_store.claim_inbound(unix_now(), options.lease_seconds, 1);
+    if (!claimed) {
+      log(LogLevel::warning, "pipeline claim-failed error={}", log_value(claimed.error().message));
+    }
+    if (!claimed || claimed->empty()) {
+      std::unique_lock lock(m_mutex);
+      m_wake.wait_for(lock, k_idle_poll, [&] { return m_stopping; });
+      continue;
+    }
+    for (const list::ClaimedPost& post : *claimed) {
+      const list::PipelineResult result = pipeline.process(post);
+      for (const list::PipelineEvent& event : result.events) {
+        log_event(post.message.queue_id, event);
+      }
+    }
+  }
+}
+
+} // namespace server
