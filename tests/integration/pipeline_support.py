@@ -142,3 +142,15 @@ def split_signed(entity_bytes):
     signed = entity_bytes[start:end]
     signature = message.get_payload()[1].get_payload(decode=True)
     return signed, signature
+
+
+def text_of(data):
+    """Every leaf of a message decoded and joined: for checking what a reader sees."""
+    out = []
+    for part in parse(data).walk():
+        if part.is_multipart() or part.get_content_type() == "message/rfc822":
+            continue
+        payload = part.get_payload(decode=True)
+        if payload:
+            out.append(payload.decode(errors="replace"))
+    return "\n".join(out)
