@@ -2,6 +2,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fmt/format.h>
+#include <list/address.hpp>
+#include <list/crypto/gpg_home.hpp>
 #include <list/crypto/gpg_keyring.hpp>
 #include <ostream>
 #include <server/cli.hpp>
@@ -64,7 +66,9 @@ void set_up(const std::string& dir, const std::string& config_path, const Config
   for (const DemoMember& member : k_members) {
     // Each member's secret key stays in its own GnuPG home in the demo dir,
     // so a newcomer can decrypt what the list sends them.
-    const std::string home = fmt::format("{}/members/{}/gnupg", dir, member.name);
+    const std::string member_dir =
+        fmt::format("{}/members/{}", dir, list::local_part(member.email));
+    const std::string home = member_dir + "/gnupg";
     auto keyring = list::open_gpg_keyring(home);
     auto fingerprint =
         list::create_personal_key(home, std::string(member.name), std::string(member.email));
@@ -75,7 +79,7 @@ void set_up(const std::string& dir, const std::string& config_path, const Config
     if (!armored) {
       throw Fatal(armored.error().message);
     }
-    const std::string key_file = fmt::format("{}/members/{}/public.asc", dir, member.name);
+    const std::string key_file = member_dir + "/public.asc";
     if (auto written = util::write_file_durably(key_file, *armored, 0644); !written) {
       throw Fatal(written.error().message);
     }
