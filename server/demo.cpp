@@ -83,6 +83,8 @@ void set_up(const std::string& dir, const std::string& config_path, const Config
     if (auto written = util::write_file_durably(key_file, *armored, 0644); !written) {
       throw Fatal(written.error().message);
     }
+    // The member's agent served only the key generation: none outlives setup.
+    list::stop_gpg_agent(home);
     run_step(config_path, {"member", "add", std::string(k_list), std::string(member.email), "--key",
                            key_file, "--role", std::string(member.role)});
   }
