@@ -4,6 +4,7 @@
 // same transaction as the change, so no change goes unaudited.
 #pragma once
 
+#include <list/delivery_records.hpp>
 #include <list/post_records.hpp>
 #include <list/types.hpp>
 #include <map>
@@ -103,6 +104,36 @@ public:
                                          std::optional<std::int64_t> key_expires,
                                          std::string_view public_key, const AuditEvent& audit) = 0;
   // ---- end pipeline -------------------------------------------------------
+
+  // ---- delivery (issue 5): the outbound queue's worker side, operators'
+  // queue commands, bounce scores --------------------------------------
+  /// Queues messages (notices, warnings) for delivery, due now.
+  virtual Result<void> enqueue_outbound(const std::vector<OutboundMessage>& messages) = 0;
+  /// Claims up to `limit` queued copies due at `now` and not leased, leasing
+  /// them until now + lease_seconds; oldest due first.
+  virtual Result<std::vector<QueuedCopy>>
+  claim_outbound(std::int64_t now, std::int64_t lease_seconds, std::size_t limit) = 0;
+  /// Records attempts in one transaction; a copy's lease ends with it.
+  virtual Result<void> record_deliveries(const std::vector<DeliveryRecord>& records) = 0;
+  /// Ends every lease: at daemon start, a single node's earlier leases belong
+  /// to a process that is gone.
+  virtual Result<void> release_outbound_claims() = 0;
+  virtual Result<QueueSummary> queue_summary(std::size_t next_limit) = 0;
+  /// Makes queued copies (or copy `id`, also when failed) due at `now`;
+  /// returns how many, audited.
+  virtual Result<std::int64_t> retry_outbound(std::optional<Id> id, std::int64_t now,
+                                              const AuditEvent& audit) = 0;
+  /// Deletes copy `id` from the queue, audited.
+  virtual Result<void> purge_outbound(Id id, const AuditEvent& audit) = 0;
+  /// Copies that failed with updated_at >= since (ISO 8601), oldest first.
+  virtual Result<std::vector<FailedCopy>> failed_since(std::string_view since) = 0;
+  virtual Result<std::optional<BouncingMember>> bouncing_member(Id member) = 0;
+  /// Members disabled by bounces (for warnings and removal).
+  virtual Result<std::vector<BouncingMember>> bounce_disabled_members() = 0;
+  /// Saves a member's score, and its state when disabled/enabled by it, audited.
+  virtual Result<void> save_bounce_score(Id member, const BounceScore& score, MemberState state,
+                                         const AuditEvent& audit) = 0;
+  // ---- end delivery -------------------------------------------------------
 
   /// The schema version the database is at.
   virtual Result<int> schema_version() = 0;

@@ -19,8 +19,8 @@ constexpr std::string_view k_version = "lifeline 0.1.0";
 
 std::vector<const Command*> all_commands() {
   std::vector<const Command*> out;
-  for (auto group : {daemon_commands(), list_commands(), member_commands(), user_commands(),
-                     audit_commands(), config_commands(), held_commands()}) {
+  for (auto group : {daemon_commands(), queue_commands(), list_commands(), member_commands(),
+                     user_commands(), audit_commands(), config_commands(), held_commands()}) {
     for (const Command& command : group) {
       out.push_back(&command);
     }

@@ -43,6 +43,7 @@ std::span<const Command> user_commands();
 std::span<const Command> audit_commands();
 std::span<const Command> config_commands();
 std::span<const Command> daemon_commands();
+std::span<const Command> queue_commands();
 std::span<const Command> held_commands();
 
 } // namespace server

@@ -1,6 +1,7 @@
 #include <Poco/Exception.h>
 #include <fmt/format.h>
 #include <server/daemon.hpp>
+#include <server/delivery.hpp>
 #include <server/fatal.hpp>
 #include <server/log.hpp>
 #include <server/pipeline_runner.hpp>
@@ -21,6 +22,7 @@ struct Daemon::Parts {
   PipelineRunner pipeline;
   std::unique_ptr<smtp::Server> smtp;
   std::unique_ptr<web::Server> web;
+  std::unique_ptr<Delivery> delivery;
 };
 
 namespace {
@@ -117,6 +119,8 @@ ListeningPorts Daemon::start() {
     throw Fatal(fmt::format("[web] listen {}:{}: {}", web_listen.host, web_listen.port,
                             error.displayText()));
   }
+  m_parts->delivery = std::make_unique<Delivery>(m_config, m_store);
+  m_parts->delivery->start();
   return ports;
 }
 
@@ -133,6 +137,9 @@ void Daemon::stop() {
     m_parts->web->stop();
   }
   m_parts->pipeline.stop(); // after SMTP: messages being worked on finish
+  if (m_parts->delivery) {
+    m_parts->delivery->stop(); // last: copies queued during shutdown stay queued
+  }
   m_parts.reset();
 }
 

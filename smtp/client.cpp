@@ -58,7 +58,9 @@ Outcome outcome_of(const ServerReply& reply) {
   if (reply.code >= 200 && reply.code < 300) {
     return Outcome::delivered;
   }
-  return reply.code >= 500 ? Outcome::permanent : Outcome::transient;
+  // 503 "bad sequence of commands" says the two sides lost step (a relay
+  // mishandling pipelining), not that the recipient is refused: try again.
+  return reply.code >= 500 && reply.code != 503 ? Outcome::permanent : Outcome::transient;
 }
 
 ServerReply local_reply(std::string text) {

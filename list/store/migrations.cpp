@@ -165,10 +165,22 @@ constexpr std::array<std::string_view, 18> k_v3{
     "CREATE INDEX outbound_inbound ON outbound (inbound_id, member_id)",
 };
 
+// Delivery (issue 5): Mailman-3-style bounce scores on members; the index
+// serves `queue show`'s error groups and the daily failure summary.
+constexpr std::array<std::string_view, 6> k_v4{
+    "ALTER TABLE members ADD COLUMN bounce_score INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE members ADD COLUMN last_bounce_at BIGINT NOT NULL DEFAULT 0",
+    "ALTER TABLE members ADD COLUMN disabled_by_bounces INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE members ADD COLUMN bounce_warnings INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE members ADD COLUMN last_bounce_warning_at BIGINT NOT NULL DEFAULT 0",
+    "CREATE INDEX outbound_updated ON outbound (state, updated_at)",
+};
+
 constexpr std::array k_migrations{
     Migration{1, "lists, list settings, members, panel users, audit log",         k_v1},
     Migration{2, "inbound spool",                                                 k_v2},
     Migration{3, "pipeline: spool states, held posts, outbound queue, VERP tags", k_v3},
+    Migration{4, "delivery: bounce scores",                                       k_v4},
 };
 
 // AUTOINCREMENT: ids are never reused after a delete, so an old id in a log

@@ -87,6 +87,23 @@ public:
                                  std::string_view public_key, const AuditEvent& audit) override;
   // ---- end pipeline -----------------------------------------------------------
 
+  // ---- delivery (issue 5), defined in list/store/sqlite_queue.cpp ----------
+  Result<void> enqueue_outbound(const std::vector<OutboundMessage>& messages) override;
+  Result<std::vector<QueuedCopy>> claim_outbound(std::int64_t now, std::int64_t lease_seconds,
+                                                 std::size_t limit) override;
+  Result<void> record_deliveries(const std::vector<DeliveryRecord>& records) override;
+  Result<void> release_outbound_claims() override;
+  Result<QueueSummary> queue_summary(std::size_t next_limit) override;
+  Result<std::int64_t> retry_outbound(std::optional<Id> id, std::int64_t now,
+                                      const AuditEvent& audit) override;
+  Result<void> purge_outbound(Id id, const AuditEvent& audit) override;
+  Result<std::vector<FailedCopy>> failed_since(std::string_view since) override;
+  Result<std::optional<BouncingMember>> bouncing_member(Id member) override;
+  Result<std::vector<BouncingMember>> bounce_disabled_members() override;
+  Result<void> save_bounce_score(Id member, const BounceScore& score, MemberState state,
+                                 const AuditEvent& audit) override;
+  // ---- end delivery -----------------------------------------------------------
+
   Result<int> schema_version() override;
 
 private:

@@ -176,6 +176,7 @@ BOOST_AUTO_TEST_CASE(outcome_table) {
     {"5xx at rcpt",        "250 ok\r\n550 5.1.1 unknown\r\n554 5.5.1 no rcpt\r\n", "[done a@x.test:permanent:rcpt:550]"},
     {"452 at rcpt",        "250 ok\r\n452 4.5.3 full\r\n554 no\r\n",             "[done a@x.test:transient:rcpt:452]"},
     {"5xx at data",        "250 ok\r\n250 ok\r\n554 5.3.0 no data\r\n",          "[done a@x.test:permanent:data:554]"},
+    {"503 out of step",    "250 ok\r\n250 ok\r\n503 5.5.1 need RCPT\r\n",       "[done a@x.test:transient:data:503]"},
     {"5xx after dot",      "250 ok\r\n250 ok\r\n354 go\r\n552 5.3.4 too big\r\n", "[done a@x.test:permanent:data:552]"},
     {"4xx after dot",      "250 ok\r\n250 ok\r\n354 go\r\n451 4.3.0 try later\r\n", "[done a@x.test:transient:data:451]"},
     {"421 mid-session",    "250 ok\r\n421 4.3.2 shutting down\r\n",              "[done a@x.test:transient:connect:421]"},
