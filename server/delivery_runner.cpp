@@ -2,6 +2,7 @@
 #include <random>
 #include <server/delivery_runner.hpp>
 #include <server/log.hpp>
+#include <utility>
 
 namespace server {
 
@@ -56,6 +57,8 @@ void DeliveryRunner::start() {
         log_value(released.error().message));
   }
   m_stopping = false;
+  m_records_stop = false;
+  m_writer = std::thread([this] { write_records(); });
   for (std::size_t i = 0; i < m_options.workers; ++i) {
     m_threads.emplace_back([this, i] { work(i); });
   }
@@ -97,6 +100,12 @@ void DeliveryRunner::stop() {
     thread.join();
   }
   m_threads.clear();
+  {
+    std::lock_guard lock(m_records_mutex);
+    m_records_stop = true;
+  }
+  m_records_changed.notify_all();
+  m_writer.join();
 }
 
 list::DeliveryRecord DeliveryRunner::decide(const list::QueuedCopy& copy,
@@ -130,19 +139,41 @@ list::DeliveryRecord DeliveryRunner::decide(const list::QueuedCopy& copy,
 }
 
 /// Durable before the worker moves on: this is what bounds a crash to one
-/// repeated transaction per connection.
+/// repeated transaction per connection. The writer thread puts the records
+/// of all workers waiting at that moment into one transaction.
 void DeliveryRunner::commit(const list::DeliveryRecord& record) {
-  for (int attempt = 0; attempt < k_store_retries; ++attempt) {
-    auto recorded = m_store.record_deliveries({record});
-    if (recorded) {
-      return;
+  std::unique_lock lock(m_records_mutex);
+  m_records.push_back(record);
+  const std::uint64_t batch = m_filling;
+  m_records_changed.notify_all();
+  m_records_changed.wait(lock, [&] { return m_written >= batch; });
+}
+
+void DeliveryRunner::write_records() {
+  std::unique_lock lock(m_records_mutex);
+  while (true) {
+    m_records_changed.wait(lock, [&] { return !m_records.empty() || m_records_stop; });
+    if (m_records.empty()) {
+      return; // stopping, and every worker has its answer
     }
-    log(LogLevel::warning, "delivery record_failed id={} detail={}", record.id,
-        log_value(recorded.error().message));
-    std::this_thread::sleep_for(k_store_retry_pause);
+    std::vector<list::DeliveryRecord> batch = std::exchange(m_records, {});
+    const std::uint64_t number = m_filling++;
+    lock.unlock();
+    for (int attempt = 0; attempt < k_store_retries; ++attempt) {
+      auto recorded = m_store.record_deliveries(batch);
+      if (recorded) {
+        break;
+      }
+      // Left leased if it never succeeds: after a restart the copies are
+      // attempted again (a duplicate at worst, never a loss).
+      log(LogLevel::warning, "delivery record_failed records={} detail={}", batch.size(),
+          log_value(recorded.error().message));
+      std::this_thread::sleep_for(k_store_retry_pause);
+    }
+    lock.lock();
+    m_written = number;
+    m_records_changed.notify_all();
   }
-  // Left leased: after a restart the copy is attempted again (a duplicate at
-  // worst, never a loss).
 }
 
 void DeliveryRunner::work(std::size_t index) {

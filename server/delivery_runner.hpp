@@ -23,7 +23,7 @@ namespace server {
 
 struct DeliveryOptions {
   std::size_t workers = 4;
-  std::size_t claim_batch = 8;
+  std::size_t claim_batch = 32;
   smtp::RetryPolicy retry;
   /// How long a claimed batch stays leased (beyond it another node may take it).
   std::chrono::seconds lease{3600};
@@ -69,6 +69,7 @@ public:
 private:
   void work(std::size_t index);
   void commit(const list::DeliveryRecord& record);
+  void write_records();
   std::int64_t now() const;
 
   list::Store& m_store;
@@ -84,6 +85,16 @@ private:
   std::vector<std::thread> m_threads;
   std::vector<smtp::Transport*> m_active; // for interrupt() at the end of the grace
   std::mutex m_active_mutex;
+
+  // Group commit of attempt records: workers wait for theirs to be durable,
+  // and one transaction (one fsync) carries every worker's record.
+  std::mutex m_records_mutex;
+  std::condition_variable m_records_changed;
+  std::vector<list::DeliveryRecord> m_records;
+  std::uint64_t m_filling = 1; // the batch new records join
+  std::uint64_t m_written = 0; // the last batch committed
+  bool m_records_stop = false;
+  std::thread m_writer;
 };
 
 } // namespace server

@@ -59,6 +59,9 @@ void set_up(const std::string& dir, const std::string& config_path, const Config
   Config config = base;
   config.set("server", "data_dir", dir + "/data");
   config.set("server", "hostname", "localhost");
+  // Copies land in DIR/outbox/RECIPIENT/new/ instead of going to a relay.
+  config.set("relay", "mode", "maildir");
+  config.set("relay", "maildir", dir + "/outbox");
   if (auto written = util::write_file_durably(config_path, config.to_ini(), 0600); !written) {
     throw Fatal(written.error().message);
   }
