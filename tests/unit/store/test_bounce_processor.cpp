@@ -62,7 +62,9 @@ struct Fixture {
 
   std::vector<std::string> audit_actions() {
     std::vector<std::string> out;
-    for (const auto& entry : *store->audit_log()) {
+    // Hold the Result: a range-for over *temporary would dangle.
+    const auto entries = store->audit_log();
+    for (const auto& entry : *entries) {
       if (entry.event.action.starts_with("bounce.")) {
         out.push_back(entry.event.action);
       }
