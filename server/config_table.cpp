@@ -19,6 +19,7 @@ constexpr std::array k_specs{
   ConfigSpec{"server", "pipeline_workers", K::number, "0",          0, 256, "", "pipeline threads, and sealing threads; 0: one per core"},
   ConfigSpec{"server", "pipeline_batch", K::number, "100",          1, 10000, "", "member copies queued per transaction (the resume point after a crash)"},
   ConfigSpec{"server", "pipeline_lease", K::seconds, "300",         5, 86400, "", "how long a worker holds a message before another may take it over"},
+  ConfigSpec{"server", "sealer",    K::choice, "rnp",               0, 0, "rnp|gpg", "how each member's copy is encrypted: rnp: in process (librnp); gpg: one gpg process per copy"},
   ConfigSpec{"smtp", "listen",      K::endpoint, "127.0.0.1:2525",  0, 0, "", "where SMTP intake listens; port 0 picks a free port"},
   ConfigSpec{"smtp", "max_message_size", K::size, "25M", 1 * k_kib, 1 * k_gib, "", "largest message accepted (SIZE, checked again during DATA)"},
   ConfigSpec{"smtp", "tls_cert",    K::path,   "",                  0, 0, "", "PEM certificate chain for STARTTLS; empty: no STARTTLS"},

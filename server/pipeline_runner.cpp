@@ -4,6 +4,7 @@
 #include <list/crypto/gpg_keyring.hpp>
 #include <list/crypto/gpg_post_crypto.hpp>
 #include <list/crypto/gpg_sealer.hpp>
+#include <list/crypto/rnp_sealer.hpp>
 #include <list/mime/gmime_codec.hpp>
 #include <list/mime/init.hpp>
 #include <list/pipeline.hpp>
@@ -118,11 +119,15 @@ void PipelineRunner::start() {
   m_codec = list::make_gmime_codec();
   const std::size_t workers = pipeline_worker_count(m_config);
   const std::string sealer_dir = fmt::format("{}/sealer", m_config.text("server", "data_dir"));
-  if (auto probe = list::make_gpg_sealer(sealer_dir); !probe) {
+  const bool use_gpg = m_config.text("server", "sealer") == "gpg";
+  auto make_sealer = [use_gpg, sealer_dir] {
+    return use_gpg ? list::make_gpg_sealer(sealer_dir) : list::make_rnp_sealer();
+  };
+  if (auto probe = make_sealer(); !probe) {
     throw Fatal(fmt::format("cannot set up sealing in {}: {}", sealer_dir, probe.error().message));
   }
-  m_seal_pool = std::make_unique<list::SealPool>(workers, [sealer_dir] {
-    auto sealer = list::make_gpg_sealer(sealer_dir);
+  m_seal_pool = std::make_unique<list::SealPool>(workers, [make_sealer] {
+    auto sealer = make_sealer();
     return sealer ? std::move(*sealer) : nullptr; // probed above
   });
   // This node alone uses the database: a lease still held is a dead worker's.
