@@ -49,10 +49,28 @@ std::string map_message_id(const ListFacts& list, std::string_view original) {
       keyed_hash_hex(list.secret, fmt::format("message-id:{}", original)).substr(0, 32), domain);
 }
 
+std::optional<Mailbox> reply_to_of(const ListFacts& list, const Mailbox& sender) {
+  switch (list.settings.reply_to) {
+  case ReplyTo::none:
+    return std::nullopt;
+  case ReplyTo::sender:
+    // A From that is no usable address (hostile, or garbled by a client)
+    // must not stop the post: replies then go to the list.
+    if (auto address = normalise_address(sender.address); address) {
+      return Mailbox{std::move(*address), sender.display_name};
+    }
+    break;
+  case ReplyTo::list:
+    break;
+  }
+  return Mailbox{list.record.address, list.record.name};
+}
+
 MessageHeaders protected_headers(const ListFacts& list, const OpenedPost& post,
                                  std::string_view message_id, std::string_view date) {
   MessageHeaders headers;
   headers.from = Mailbox{list.record.address, via_name(post.from, list.record.name)};
+  headers.reply_to = reply_to_of(list, post.from);
   headers.to = {
       Mailbox{list.record.address, list.record.name}
   };

@@ -50,7 +50,12 @@ std::string prefixed_subject(std::string_view prefix, std::string_view subject);
 /// list made already are kept.
 std::string map_message_id(const ListFacts& list, std::string_view original);
 
-/// The headers inside the encryption (protected-headers="v1"), once per post.
+/// The Reply-To of every copy per the list's reply_to setting: the list, the
+/// post's sender (the list when the From address is unusable), or none.
+std::optional<Mailbox> reply_to_of(const ListFacts& list, const Mailbox& sender);
+
+/// The headers inside the encryption (protected-headers="v1"), once per post;
+/// the outer headers of each copy repeat its From and Reply-To.
 MessageHeaders protected_headers(const ListFacts& list, const OpenedPost& post,
                                  std::string_view message_id, std::string_view date);
 

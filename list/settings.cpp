@@ -27,6 +27,9 @@ constexpr std::array k_specs{
                 "copies keep the post's Message-ID instead of a fresh one"                                                    },
     SettingSpec{"max_message_size",   "size",                            "0",
                 "largest post in bytes (K/M suffixes); 0 means [smtp] max_message_size"                                       },
+    SettingSpec{"reply_to",           "list|sender|none",                "list",
+                "Reply-To of each copy: the list address; the sender (also visible outside the "
+                "encryption); none"                                                                                           },
 };
 
 constexpr std::uint64_t k_max_size = 1024ull * 1024 * 1024;
@@ -153,6 +156,10 @@ ListSettings typed_settings(const SettingMap& stored) {
   out.keep_message_id = yes("keep_message_id");
   auto size = parse_size(get("max_message_size"));
   out.max_message_size = size ? std::stoull(*size) : 0;
+  const std::string_view reply_to = get("reply_to");
+  out.reply_to = reply_to == "sender" ? ReplyTo::sender
+                 : reply_to == "none" ? ReplyTo::none
+                                      : ReplyTo::list;
   return out;
 }
 

@@ -14,6 +14,8 @@ namespace list {
 enum class Posting { members, moderated, announce, open };
 enum class KeylessMembers { notify, plaintext, skip };
 enum class Subscription { open, approval, closed };
+/// The Reply-To of each copy: the list, the post's sender, or none at all.
+enum class ReplyTo { list, sender, none };
 
 struct SettingSpec {
   std::string_view name;
@@ -39,6 +41,7 @@ struct ListSettings {
   std::string subject_prefix;
   bool keep_message_id = false;
   std::uint64_t max_message_size = 0; // 0: the server's [smtp] max_message_size
+  ReplyTo reply_to = ReplyTo::list;
 };
 
 /// Typed settings from stored values; unknown or invalid stored values fall

@@ -73,7 +73,8 @@ class ListKeyTest(unittest.TestCase):
                 ("require_encryption", "yes"), ("keyless_members", "plaintext"),
                 ("subscription", "closed"), ("deliver_self", "no"),
                 ("subject_prefix", "[Crew!]"), ("keep_message_id", "yes"),
-                ("max_message_size", "10M")]
+                ("max_message_size", "10M"), ("reply_to", "sender"), ("reply_to", "none"),
+                ("reply_to", "list")]
         for name, value in good:
             self.assertEqual(self.instance.cli("list", "set", other, name, value).returncode, 0,
                              (name, value))
@@ -82,7 +83,7 @@ class ListKeyTest(unittest.TestCase):
         bad = [("posting", "everyone"), ("require_signature", "maybe"),
                ("keyless_members", "drop"), ("subscription", "yes"), ("deliver_self", "1"),
                ("max_message_size", "lots"), ("max_message_size", "2048M"),
-               ("no_such_setting", "x")]
+               ("reply_to", "author"), ("reply_to", "List"), ("no_such_setting", "x")]
         for name, value in bad:
             result = self.instance.cli("list", "set", other, name, value)
             self.assertEqual(result.returncode, 1, (name, value))

@@ -77,6 +77,43 @@ BOOST_AUTO_TEST_CASE(member_headers_carry_the_list_and_the_members_own_url) {
                  .list.post.empty()); // List-Post: NO
 }
 
+BOOST_AUTO_TEST_CASE(reply_to_follows_the_setting_inside_and_outside) {
+  struct Row {
+    list::ReplyTo setting;
+    list::Mailbox from;
+    std::optional<std::string> address; // nullopt: no Reply-To
+    std::string name;
+  };
+  const Row rows[] = {
+      {list::ReplyTo::list,   {"alice@x.org", "Alice"},           "crew@lists.example.org", "Crew" },
+      {list::ReplyTo::sender, {"alice@X.ORG", "Alice"},           "alice@x.org",            "Alice"},
+      {list::ReplyTo::sender, {"alice@x.org", ""},                "alice@x.org",            ""     },
+ // Unusable From addresses fall back to the list, never fail the post.
+      {list::ReplyTo::sender, {"", "Nobody"},                     "crew@lists.example.org", "Crew" },
+      {list::ReplyTo::sender, {"a@b.org\r\nBcc: x@evil.org", ""}, "crew@lists.example.org", "Crew" },
+      {list::ReplyTo::sender, {"no-at-sign", "X"},                "crew@lists.example.org", "Crew" },
+      {list::ReplyTo::none,   {"alice@x.org", "Alice"},           std::nullopt,             ""     },
+  };
+  for (const Row& row : rows) {
+    BOOST_TEST_CONTEXT(row.from.address << " setting " << static_cast<int>(row.setting)) {
+      list::ListFacts facts = crew();
+      facts.settings.reply_to = row.setting;
+      list::OpenedPost post;
+      post.from = row.from;
+      const auto inner = list::protected_headers(facts, post, "ll.1@lists.example.org", "");
+      const auto outer =
+          list::member_headers(facts, inner, member(1, "b@x.org"), list::OuterSubject::placeholder);
+      BOOST_TEST(inner.reply_to.has_value() == row.address.has_value());
+      BOOST_TEST(outer.message.reply_to.has_value() == row.address.has_value());
+      if (row.address && inner.reply_to && outer.message.reply_to) {
+        BOOST_TEST(inner.reply_to->address == *row.address);
+        BOOST_TEST(inner.reply_to->display_name == row.name);
+        BOOST_TEST(outer.message.reply_to->address == *row.address);
+      }
+    }
+  }
+}
+
 BOOST_AUTO_TEST_CASE(message_ids_map_stably_and_ours_stay) {
   const list::ListFacts facts = crew();
   const std::string mapped = list::map_message_id(facts, "abc@client");

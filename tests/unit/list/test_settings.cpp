@@ -45,6 +45,9 @@ const Good k_good[] = {
     {"max_message_size",          "1024M",                              "1073741824"                                                                                                                                                          },
     {"max_message_size",        "1048576K","1073741824"},
     {"max_message_size",        "1073741824",                              "1073741824"                                                                                                                                                                                          },
+    {"reply_to",        "list","list"},
+    {"reply_to",              "sender",                                    "sender"                                                                                                                                                                                                                                },
+    {"reply_to",            "none","none"},
 };
 
 struct Bad {
@@ -90,7 +93,11 @@ const Bad k_bad[] = {
     {"max_message_size","99999999999999999999999"},
     {"no_such_setting",            "yes"                                                                                                                                                                                                                                                                                                            },
     {"",          "yes"},
-    {"Posting",            "open"                                                                                                                                                                                                                                                                                                              },
+    {"reply_to",            "List"                                                                                                                                                                                                                                                                                                              },
+    {"reply_to",         "author"},
+    {"reply_to",          ""                                                                                                                                                                                                                                                                                                               },
+    {"reply_to",               "list|sender"},
+    {"Posting","open"                                                                                                                                                                                                                                                                                               },
 };
 
 } // namespace
@@ -175,6 +182,24 @@ BOOST_AUTO_TEST_CASE(typed_defaults) {
   BOOST_TEST(typed.subject_prefix.empty());
   BOOST_TEST(!typed.keep_message_id);
   BOOST_TEST(typed.max_message_size == 0u);
+  BOOST_TEST((typed.reply_to == list::ReplyTo::list));
+}
+
+BOOST_AUTO_TEST_CASE(typed_reply_to) {
+  const std::pair<std::string, list::ReplyTo> rows[] = {
+      {"list",   list::ReplyTo::list  },
+      {"sender", list::ReplyTo::sender},
+      {"none",   list::ReplyTo::none  },
+      {"bogus",  list::ReplyTo::list  },
+  };
+  for (const auto& [stored, typed] : rows) {
+    BOOST_TEST_CONTEXT(stored) {
+      BOOST_TEST((list::typed_settings({
+                                           {"reply_to", stored}
+      })
+                      .reply_to == typed));
+    }
+  }
 }
 
 BOOST_AUTO_TEST_CASE(typed_values_from_stored_ones) {
