@@ -133,6 +133,12 @@ util::Result<Recipient> choose_recipient(rnp_key_handle_t primary, const std::st
   return best;
 }
 
+// Keys idle this long may leave the resident set for a key that is needed.
+constexpr std::uint64_t k_idle_seconds = 600;
+// Verdicts are small (a fingerprint, a hash, a time); past this many, the
+// ones without a resident key are dropped and made again when needed.
+constexpr std::size_t k_max_verdicts = 65536;
+
 class RnpSealer final : public Sealer {
 public:
   RnpSealer(rnp::Ffi keys, rnp::Ffi scratch, std::size_t capacity)
@@ -141,97 +147,129 @@ public:
   util::Result<std::string> seal(std::string_view signed_body, const MemberKey& key) override;
 
 private:
-  // What this sealer knows of one version of a member's key data: either the
-  // recipient (imported into m_keys) or why it is refused (nothing imported).
+  // The verdict on one version of a member's key data: the recipient, or why
+  // it is refused. `resident`: the key is in m_keys (then `lru` is valid).
   struct Entry {
     std::uint64_t hash = 0;
     Recipient recipient;
     std::string refusal;
+    bool resident = false;
+    std::uint64_t last_used = 0;
     std::list<std::string>::iterator lru;
   };
 
-  util::Result<Recipient> recipient_for(const MemberKey& key, const std::string& fpr);
   util::Result<Recipient> check(std::string_view key_data, const std::string& fpr);
-  util::Result<void> import(std::string_view key_data);
-  void forget(const std::string& fpr, const Entry& entry);
-  util::Result<std::string> encrypt(std::string_view body, const Recipient& recipient);
+  util::Result<void> import(rnp_ffi_t ffi, std::string_view key_data);
+  bool make_room(std::uint64_t now);
+  void evict(const std::string& fpr, Entry& entry);
+  util::Result<std::string> encrypt(rnp_ffi_t ffi, std::string_view body,
+                                    const Recipient& recipient);
 
-  rnp::Ffi m_keys;    // usable member keys, at most m_capacity of them
-  rnp::Ffi m_scratch; // each new key data is checked here alone, then unloaded
+  rnp::Ffi m_keys;    // resident member keys, at most m_capacity of them
+  rnp::Ffi m_scratch; // key data being checked, or sealed to without a slot
   std::size_t m_capacity;
+  std::size_t m_resident = 0;
   std::unordered_map<std::string, Entry> m_entries; // by primary fingerprint
-  std::list<std::string> m_lru;                     // most recently used first
+  std::list<std::string> m_lru;                     // resident, most recently used first
 };
 
+// Unloads the scratch context on every way out: it holds one key at a time.
+struct ScratchGuard {
+  rnp_ffi_t ffi;
+  ~ScratchGuard() { rnp_unload_keys(ffi, RNP_KEY_UNLOAD_PUBLIC | RNP_KEY_UNLOAD_SECRET); }
+};
+
+// A resident key costs about 30 KB in rnp (fixed-size big-number buffers),
+// so only m_capacity keys stay; a list larger than that seals the rest by
+// importing each key into the scratch context for the copy (about 0.5 ms
+// more). The set is not churned by LRU on every post (a post walks the
+// whole list, which LRU turns into a miss for every member): a resident key
+// leaves only after k_idle_seconds unused.
 util::Result<std::string> RnpSealer::seal(std::string_view signed_body, const MemberKey& key) {
   if (!is_fingerprint(key.fingerprint)) {
     return util::permanent(fmt::format("'{}' is not a key fingerprint (40 hex digits)",
                                        key.fingerprint.substr(0, 64)));
   }
   const std::string fpr = uppercase(key.fingerprint);
-  auto recipient = recipient_for(key, fpr);
-  if (!recipient) {
-    return tl::unexpected(recipient.error());
-  }
-  return encrypt(signed_body, *recipient);
-}
-
-util::Result<Recipient> RnpSealer::recipient_for(const MemberKey& key, const std::string& fpr) {
   const std::uint64_t hash = content_hash(key.key_data);
+  const std::uint64_t now = unix_now();
+  ScratchGuard scratch{m_scratch.get()};
+  bool in_scratch = false;
   auto found = m_entries.find(fpr);
-  if (found != m_entries.end() && found->second.hash == hash) {
-    Entry& entry = found->second;
-    m_lru.splice(m_lru.begin(), m_lru, entry.lru);
-    if (!entry.refusal.empty()) {
-      return util::permanent(entry.refusal);
-    }
-    // Revocation comes only with new key data; expiry comes with the clock.
-    if (entry.recipient.usable_until <= unix_now()) {
-      return util::permanent(fmt::format("key {} is expired", fpr));
-    }
-    return entry.recipient;
-  }
-  if (found != m_entries.end()) {
+  if (found != m_entries.end() && found->second.hash != hash) {
     // New data for a known member: drop the old key so that nothing of it
     // (a subkey the new data no longer has) survives a merge.
-    forget(fpr, found->second);
+    evict(fpr, found->second);
     m_entries.erase(found);
+    found = m_entries.end();
   }
-  Entry entry;
-  entry.hash = hash;
-  auto checked = check(key.key_data, fpr);
-  if (checked) {
-    if (auto imported = import(key.key_data); !imported) {
+  if (found == m_entries.end()) {
+    if (m_entries.size() >= k_max_verdicts) {
+      std::erase_if(m_entries, [](const auto& item) { return !item.second.resident; });
+    }
+    auto checked = check(key.key_data, fpr);
+    if (!checked && checked.error().severity == util::Severity::transient) {
+      return tl::unexpected(checked.error());
+    }
+    Entry entry;
+    entry.hash = hash;
+    if (checked) {
+      entry.recipient = *checked;
+      in_scratch = true;
+    } else {
+      entry.refusal = checked.error().message;
+    }
+    found = m_entries.emplace(fpr, std::move(entry)).first;
+  }
+  Entry& entry = found->second;
+  entry.last_used = now;
+  if (!entry.refusal.empty()) {
+    return util::permanent(entry.refusal);
+  }
+  // Revocation comes only with new key data; expiry comes with the clock.
+  if (entry.recipient.usable_until <= now) {
+    return util::permanent(fmt::format("key {} is expired", fpr));
+  }
+  if (entry.resident) {
+    m_lru.splice(m_lru.begin(), m_lru, entry.lru);
+    return encrypt(m_keys.get(), signed_body, entry.recipient);
+  }
+  if (make_room(now)) {
+    if (auto imported = import(m_keys.get(), key.key_data); !imported) {
       return tl::unexpected(imported.error());
     }
-    entry.recipient = *checked;
-  } else if (checked.error().severity == util::Severity::permanent) {
-    entry.refusal = checked.error().message;
-  } else {
-    return tl::unexpected(checked.error());
+    entry.resident = true;
+    m_lru.push_front(fpr);
+    entry.lru = m_lru.begin();
+    ++m_resident;
+    return encrypt(m_keys.get(), signed_body, entry.recipient);
   }
-  m_lru.push_front(fpr);
-  entry.lru = m_lru.begin();
-  m_entries.emplace(fpr, std::move(entry));
-  while (m_entries.size() > m_capacity) {
-    auto oldest = m_entries.find(m_lru.back());
-    forget(oldest->first, oldest->second);
-    m_entries.erase(oldest);
+  // The verdict for this exact key data stands: import it for this copy only.
+  if (!in_scratch) {
+    if (auto imported = import(m_scratch.get(), key.key_data); !imported) {
+      return tl::unexpected(imported.error());
+    }
   }
-  if (checked) {
-    return *checked;
+  return encrypt(m_scratch.get(), signed_body, entry.recipient);
+}
+
+bool RnpSealer::make_room(std::uint64_t now) {
+  if (m_resident < m_capacity) {
+    return true;
   }
-  return tl::unexpected(checked.error());
+  auto oldest = m_entries.find(m_lru.back());
+  if (oldest->second.last_used + k_idle_seconds > now) {
+    return false;
+  }
+  evict(oldest->first, oldest->second);
+  return true;
 }
 
 // The key data must hold exactly the member's key and no secret: a mix-up
 // would send one member's copy to someone else, and the list must never hold
-// a member's secret key. Runs once per version of the key data.
+// a member's secret key. Runs once per version of the key data, in the
+// scratch context, which keeps the key until the caller's ScratchGuard ends.
 util::Result<Recipient> RnpSealer::check(std::string_view key_data, const std::string& fpr) {
-  struct Unload {
-    rnp_ffi_t ffi;
-    ~Unload() { rnp_unload_keys(ffi, RNP_KEY_UNLOAD_PUBLIC | RNP_KEY_UNLOAD_SECRET); }
-  } unload{m_scratch.get()};
   rnp::Input input;
   if (rnp_result_t rc = rnp::input_over(input, key_data); rc != RNP_SUCCESS) {
     return tl::unexpected(rnp_error(rc, "reading key data"));
@@ -270,24 +308,25 @@ util::Result<Recipient> RnpSealer::check(std::string_view key_data, const std::s
   return choose_recipient(primary.get(), fpr, unix_now());
 }
 
-util::Result<void> RnpSealer::import(std::string_view key_data) {
+util::Result<void> RnpSealer::import(rnp_ffi_t ffi, std::string_view key_data) {
   rnp::Input input;
   if (rnp_result_t rc = rnp::input_over(input, key_data); rc != RNP_SUCCESS) {
     return tl::unexpected(rnp_error(rc, "reading key data"));
   }
-  if (rnp_result_t rc =
-          rnp_import_keys(m_keys.get(), input.get(), RNP_LOAD_SAVE_PUBLIC_KEYS, nullptr);
+  if (rnp_result_t rc = rnp_import_keys(ffi, input.get(), RNP_LOAD_SAVE_PUBLIC_KEYS, nullptr);
       rc != RNP_SUCCESS) {
     return tl::unexpected(rnp_error(rc, "importing a member key"));
   }
   return {};
 }
 
-void RnpSealer::forget(const std::string& fpr, const Entry& entry) {
-  m_lru.erase(entry.lru);
-  if (!entry.refusal.empty()) {
-    return; // never imported
+void RnpSealer::evict(const std::string& fpr, Entry& entry) {
+  if (!entry.resident) {
+    return;
   }
+  m_lru.erase(entry.lru);
+  entry.resident = false;
+  --m_resident;
   rnp::Key key;
   if (rnp_locate_key(m_keys.get(), "fingerprint", fpr.c_str(), key.out()) == RNP_SUCCESS && key) {
     rnp_key_remove(key.get(), RNP_KEY_REMOVE_PUBLIC | RNP_KEY_REMOVE_SUBKEYS);
@@ -298,13 +337,14 @@ void RnpSealer::forget(const std::string& fpr, const Entry& entry) {
 // clients cannot read), no compression (the body is mostly compressed
 // already where it matters, and it leaks length less predictably), one
 // recipient: this member's key alone.
-util::Result<std::string> RnpSealer::encrypt(std::string_view body, const Recipient& recipient) {
+util::Result<std::string> RnpSealer::encrypt(rnp_ffi_t ffi, std::string_view body,
+                                             const Recipient& recipient) {
   const std::string what = fmt::format("sealing a copy for key {}", recipient.fingerprint);
   rnp::Key key;
   if (rnp_result_t rc =
-          rnp_locate_key(m_keys.get(), "fingerprint", recipient.fingerprint.c_str(), key.out());
+          rnp_locate_key(ffi, "fingerprint", recipient.fingerprint.c_str(), key.out());
       rc != RNP_SUCCESS || !key) {
-    return util::transient(what + ": the key left the cache");
+    return util::transient(what + ": the key is not loaded");
   }
   rnp::Input input;
   rnp::Output output;
@@ -314,7 +354,7 @@ util::Result<std::string> RnpSealer::encrypt(std::string_view body, const Recipi
     rc = rnp_output_to_memory(output.out(), 0);
   }
   if (rc == RNP_SUCCESS) {
-    rc = rnp_op_encrypt_create(op.out(), m_keys.get(), input.get(), output.get());
+    rc = rnp_op_encrypt_create(op.out(), ffi, input.get(), output.get());
   }
   if (rc == RNP_SUCCESS) {
     rc = rnp_op_encrypt_add_recipient(op.get(), key.get());

@@ -268,9 +268,9 @@ BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(rnp_sealer)
 
-// A cache of one key: every other copy evicts the last member's key and
-// imports it again, and each copy still goes to its own member alone.
-BOOST_AUTO_TEST_CASE(bounded_cache_evicts_and_reimports) {
+// Room for one loaded key: alice's stays loaded, bob's is loaded for each of
+// his copies alone; each copy still goes to its own member alone.
+BOOST_AUTO_TEST_CASE(keys_beyond_the_cache_are_loaded_per_copy) {
   Members members;
   auto sealer = new_rnp_sealer(1);
   const std::string body = signed_body(1000);
