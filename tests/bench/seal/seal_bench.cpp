@@ -1,5 +1,6 @@
-// Micro-benchmark of list::Sealer (list/crypto/gpg_sealer): a 10 KB signed
-// body sealed for N members with 1 and 2 threads, against the naive baseline
+// Micro-benchmark of list::Sealer, in process on librnp (list/crypto/
+// rnp_sealer) and on gpg (list/crypto/gpg_sealer): a 10 KB signed body
+// sealed for N members with 1 and 2 threads, against the naive baseline
 // (one `gpg --encrypt --sign -r FPR` process per member on a keyring of N
 // keys) and encrypting by fingerprint in that keyring. Prints members/s and
 // ratios. Failures print one line and exit 1. Not a ctest test.
@@ -17,6 +18,7 @@
 #include <gpgme.h>
 #include <list/crypto/gpg_context.hpp>
 #include <list/crypto/gpg_sealer.hpp>
+#include <list/crypto/rnp_sealer.hpp>
 #include <spawn.h>
 #include <sstream>
 #include <stdexcept>
@@ -297,11 +299,20 @@ std::string signed_body() {
   return body;
 }
 
-// Seals for members [0, count) with `threads` sealers sharing `work_dir`;
-// returns members/s.
-double run_sealers(const std::string& work_dir, const std::vector<Member>& members, size_t count,
-                   int threads, const std::string& body) {
-  std::vector<std::unique_ptr<list::Sealer>> sealers;
+using Sealers = std::vector<std::unique_ptr<list::Sealer>>;
+
+// Resident memory now (not the peak), in MB.
+double rss_mb() {
+  std::ifstream statm("/proc/self/statm");
+  long pages = 0;
+  long resident = 0;
+  statm >> pages >> resident;
+  return static_cast<double>(resident) * static_cast<double>(::sysconf(_SC_PAGESIZE)) / 1048576.0;
+}
+
+// `threads` gpg sealers sharing `work_dir`.
+Sealers gpg_sealers(const std::string& work_dir, int threads) {
+  Sealers sealers;
   for (int t = 0; t < threads; ++t) {
     auto sealer = list::make_gpg_sealer(work_dir);
     if (!sealer) {
@@ -309,6 +320,26 @@ double run_sealers(const std::string& work_dir, const std::vector<Member>& membe
     }
     sealers.push_back(std::move(*sealer));
   }
+  return sealers;
+}
+
+// `threads` rnp sealers, each with its own key cache.
+Sealers rnp_sealers(int threads) {
+  Sealers sealers;
+  for (int t = 0; t < threads; ++t) {
+    auto sealer = list::make_rnp_sealer();
+    if (!sealer) {
+      fail(sealer.error().message);
+    }
+    sealers.push_back(std::move(*sealer));
+  }
+  return sealers;
+}
+
+// Seals for members [0, count), one thread per sealer; returns members/s.
+double run_sealers(Sealers& sealers, const std::vector<Member>& members, size_t count,
+                   const std::string& body) {
+  const int threads = static_cast<int>(sealers.size());
   const auto start = Clock::now();
   std::vector<std::thread> workers;
   for (int t = 0; t < threads; ++t) {
@@ -406,27 +437,46 @@ int main(int argc, char** argv) {
   const std::string body_path = run_dir + "/body";
   write_file(body_path, body);
 
-  std::printf("\n%-8s %-34s %12s %10s\n", "members", "variant", "members/s", "ms/member");
+  std::printf("\n%-8s %-38s %12s %10s\n", "members", "variant", "members/s", "ms/member");
   for (size_t size : options.sizes) {
     const std::string home = keyring_home(options, members, size);
     const size_t sample = std::min(options.sample, size);
     auto row = [&](const std::string& variant, double rate) {
-      std::printf("%-8zu %-34s %12.0f %10.3f\n", size, variant.c_str(), rate, 1000.0 / rate);
+      std::printf("%-8zu %-38s %12.0f %10.3f\n", size, variant.c_str(), rate, 1000.0 / rate);
       std::fflush(stdout);
     };
+    // rnp: the first pass imports each key into the sealer's cache (cold),
+    // the second is the steady state of a sealer that has seen the list.
+    const double rss_before = rss_mb();
+    Sealers rnp_one = rnp_sealers(1);
+    row("rnp sealer, 1 thread, cold cache", run_sealers(rnp_one, members, size, body));
+    const double rnp1 = run_sealers(rnp_one, members, size, body);
+    row("rnp sealer, 1 thread", rnp1);
+    // Rough (freed heap is reused): what one sealer's cache of `size` keys costs.
+    std::printf("%-8zu rnp key cache: +%.1f MB resident for %zu keys\n", size,
+                rss_mb() - rss_before, size);
+    rnp_one.clear();
+    Sealers rnp_two = rnp_sealers(2);
+    row("rnp sealer, 2 threads, cold cache", run_sealers(rnp_two, members, size, body));
+    const double rnp2 = run_sealers(rnp_two, members, size, body);
+    row("rnp sealer, 2 threads", rnp2);
+    rnp_two.clear();
     const std::string work = fmt::format("{}/sealer{}", run_dir, size);
-    const double cold = run_sealers(work, members, size, 1, body);
-    row("sealer, 1 thread, cold key files", cold);
-    const double one = run_sealers(work, members, size, 1, body);
-    row("sealer, 1 thread", one);
-    const double two = run_sealers(work, members, size, 2, body);
-    row("sealer, 2 threads", two);
+    Sealers gpg_one = gpg_sealers(work, 1);
+    const double cold = run_sealers(gpg_one, members, size, body);
+    row("gpg sealer, 1 thread, cold key files", cold);
+    const double one = run_sealers(gpg_one, members, size, body);
+    row("gpg sealer, 1 thread", one);
+    Sealers gpg_two = gpg_sealers(work, 2);
+    const double two = run_sealers(gpg_two, members, size, body);
+    row("gpg sealer, 2 threads", two);
     const double by_fpr = run_by_fingerprint(home, members, sample, body);
     row(fmt::format("by fingerprint in keyring ({})", sample), by_fpr);
     const double baseline = run_baseline(home, members, sample, body_path);
     row(fmt::format("baseline gpg -e -s per member ({})", sample), baseline);
-    std::printf("%-8zu ratio to baseline: 1 thread %.1fx, 2 threads %.1fx\n", size, one / baseline,
-                two / baseline);
+    std::printf("%-8zu ratio to baseline: rnp sealer 1 thread %.1fx, 2 threads %.1fx; "
+                "gpg sealer 1 thread %.1fx, 2 threads %.1fx\n",
+                size, rnp1 / baseline, rnp2 / baseline, one / baseline, two / baseline);
     spawn({"gpgconf", "--homedir", home, "--kill", "all"});
   }
   rusage usage{};
