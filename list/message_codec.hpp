@@ -16,6 +16,7 @@ public:
   virtual ~MessageCodec() = default;
   virtual util::Result<ParsedPost> parse_post(std::string_view raw) = 0;
   virtual util::Result<InnerPost> read_decrypted(std::string_view decrypted) = 0;
+  virtual util::Result<RequestBody> read_request_body(std::string_view content) = 0;
   virtual util::Result<std::string> build_inner_entity(const MessageHeaders& protected_headers,
                                                        std::string_view note,
                                                        std::string_view content) = 0;

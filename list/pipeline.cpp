@@ -6,6 +6,7 @@
 #include <list/notices.hpp>
 #include <list/pipeline.hpp>
 #include <list/policy.hpp>
+#include <list/request.hpp>
 #include <list/route.hpp>
 #include <thread>
 
@@ -648,51 +649,24 @@ void Pipeline::handle_owner(Work& work) {
 }
 
 void Pipeline::handle_request(Work& work) {
-  const InboundMessage& message = work.post.message;
   work.final_state = InboundState::done;
   work.outcome = "request";
-  PipelineEvent event{"request", work.address(), "", false, {}};
-  auto parsed = m_codec.parse_post(message.data);
-  std::string command = "help";
-  std::string answer;
-  if (parsed) {
-    LoopInput loop{&parsed->headers, parsed->automated, message.mail_from, work.address()};
-    if (auto reason = loop_reason(loop)) {
-      work.event("loop", fmt::format("reason={} to=request", to_string(*reason)));
-      return;
-    }
-    std::string text;
-    if (parsed->format == PostFormat::pgp_mime_encrypted ||
-        parsed->format == PostFormat::inline_encrypted) {
-      if (auto decrypted = work.crypto->decrypt(parsed->ciphertext); decrypted) {
-        if (auto inner = m_codec.read_decrypted(decrypted->plaintext); inner) {
-          text = inner->content;
-        }
-      }
-    }
-    // The command is the first line of the body that is not blank.
-    const auto body = text.find("\r\n\r\n");
-    std::string_view rest = body == std::string::npos ? std::string_view(text)
-                                                      : std::string_view(text).substr(body + 4);
-    while (!rest.empty()) {
-      const auto end = rest.find('\n');
-      std::string line(rest.substr(0, end));
-      while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) {
-        line.pop_back();
-      }
-      if (!line.empty()) {
-        command = fold_case(line);
-        break;
-      }
-      rest = end == std::string_view::npos ? std::string_view{} : rest.substr(end + 1);
-    }
+  const ListRecord& record = work.facts.record;
+  RequestContext context{m_store, m_codec, *work.crypto,
+                         [this, &record]() -> std::unique_ptr<Keyring> {
+                           return m_options.open_keyring ? m_options.open_keyring(record)
+                                                         : nullptr;
+                         },
+                         work.facts, m_options.reply_interval};
+  RequestOutcome outcome = handle_request_mail(context, work.post.message);
+  if (outcome.failure) {
+    work.fail(*outcome.failure);
+    return;
   }
-  // Only help is answered for now; unknown commands run nothing and get help.
-  event.detail = fmt::format("command={}", command == "help" ? "help" : "unknown");
-  queue_reply(m_store, m_codec, *work.crypto, work.facts, message,
-              fmt::format("Help for {}", work.address()), "", help_text(work.address()),
-              m_options.reply_interval, work.messages, event);
-  work.result.events.push_back(std::move(event));
+  work.event(outcome.loop ? "loop" : "request", std::move(outcome.detail));
+  for (OutboundMessage& answer : outcome.messages) {
+    work.messages.push_back(std::move(answer));
+  }
 }
 
 } // namespace list

@@ -7,11 +7,14 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
+#include <list/keyring.hpp>
 #include <list/message_codec.hpp>
 #include <list/openpgp.hpp>
 #include <list/post_records.hpp>
 #include <list/seal_pool.hpp>
 #include <list/store.hpp>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -35,6 +38,8 @@ struct PipelineOptions {
   std::int64_t reply_interval = 3600; // one reply per sender and list per interval
   /// Test hook: pause after each committed batch (crash tests).
   std::chrono::milliseconds batch_pause{0};
+  /// A list's keyring (key update by mail); unset: a key update is an error.
+  std::function<std::unique_ptr<Keyring>(const ListRecord&)> open_keyring;
 };
 
 /// One thing that happened, for one log line: "pipeline EVENT id=... list=... DETAIL".

@@ -107,6 +107,12 @@ struct InnerPost {
   std::string content;
 };
 
+/// What a mail to -request@ carries, as read by list::read_request_body.
+struct RequestBody {
+  std::string text;              // the first text/plain part, transfer-decoded
+  std::vector<std::string> keys; // each public key found: armored blocks, pgp-keys parts
+};
+
 /// The RFC 5322 fields of one built message (or of the protected headers of
 /// an inner entity). Values are UTF-8 and are encoded (RFC 2047) and folded
 /// by the builder; CR, LF and other control characters are never copied.

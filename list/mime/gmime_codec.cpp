@@ -14,6 +14,9 @@ public:
   util::Result<InnerPost> read_decrypted(std::string_view decrypted) override {
     return list::read_decrypted(decrypted);
   }
+  util::Result<RequestBody> read_request_body(std::string_view content) override {
+    return list::read_request_body(content);
+  }
   util::Result<std::string> build_inner_entity(const MessageHeaders& protected_headers,
                                                std::string_view note,
                                                std::string_view content) override {

@@ -19,6 +19,10 @@ constexpr std::string_view k_begin_message = "-----BEGIN PGP MESSAGE-----";
 constexpr std::string_view k_end_message = "-----END PGP MESSAGE-----";
 constexpr std::string_view k_begin_signed = "-----BEGIN PGP SIGNED MESSAGE-----";
 constexpr std::string_view k_end_signature = "-----END PGP SIGNATURE-----";
+constexpr std::string_view k_begin_public_key = "-----BEGIN PGP PUBLIC KEY BLOCK-----";
+constexpr std::string_view k_end_public_key = "-----END PGP PUBLIC KEY BLOCK-----";
+/// More keys than this in one request is no key update: stop collecting.
+constexpr std::size_t k_max_request_keys = 8;
 
 std::string trim(std::string_view text) {
   const auto first = text.find_first_not_of(" \t\r\n");
@@ -444,7 +448,73 @@ std::optional<std::pair<std::string, std::string>> legacy_headers_part(std::stri
   return std::make_pair(subject, rebuilt);
 }
 
+// Every armored public key block in `text`, in order.
+void armored_keys(std::string_view text, std::vector<std::string>& keys) {
+  while (keys.size() < k_max_request_keys) {
+    auto block = armor_block(text, k_begin_public_key, k_end_public_key);
+    if (!block) {
+      return;
+    }
+    const auto at = text.find(*block);
+    keys.push_back(std::move(*block));
+    text = text.substr(at + keys.back().size());
+  }
+}
+
+// The request text and keys of `object`'s leaves, depth first.
+void collect_request(GMimeObject* object, std::size_t level, RequestBody& body, bool& have_text) {
+  if (object == nullptr || level > k_max_mime_depth) {
+    return;
+  }
+  if (GMIME_IS_MULTIPART(object)) {
+    auto* multipart = GMIME_MULTIPART(object);
+    for (int i = 0; i < g_mime_multipart_get_count(multipart); ++i) {
+      collect_request(g_mime_multipart_get_part(multipart, i), level + 1, body, have_text);
+    }
+    return;
+  }
+  if (!GMIME_IS_PART(object)) {
+    return; // message/rfc822: a forwarded mail's keys are not the sender's
+  }
+  const std::string content = decoded_content(object);
+  if (is_type(object, "application", "pgp-keys")) {
+    const auto before = body.keys.size();
+    armored_keys(content, body.keys);
+    if (body.keys.size() == before && !content.empty() && body.keys.size() < k_max_request_keys) {
+      body.keys.push_back(content); // binary OpenPGP packets
+    }
+    return;
+  }
+  if (is_type(object, "text", "*")) {
+    armored_keys(content, body.keys);
+    if (!have_text && is_type(object, "text", "plain")) {
+      body.text = content;
+      have_text = true;
+    }
+  }
+}
+
 } // namespace
+
+util::Result<RequestBody> read_request_body(std::string_view content) {
+  if (auto nesting = check_nesting(content); !nesting) {
+    return tl::unexpected(nesting.error());
+  }
+  auto stream = memory_stream(content);
+  GObjectPtr<GMimeParser> parser(g_mime_parser_new_with_stream(stream.get()));
+  g_mime_parser_set_format(parser.get(), GMIME_FORMAT_MESSAGE);
+  GObjectPtr<GMimeObject> top(g_mime_parser_construct_part(parser.get(), nullptr));
+  if (!top) {
+    return util::permanent("the request is no MIME entity");
+  }
+  if (auto depth = check_depth(top.get()); !depth) {
+    return tl::unexpected(depth.error());
+  }
+  RequestBody body;
+  bool have_text = false;
+  collect_request(top.get(), 1, body, have_text);
+  return body;
+}
 
 util::Result<void> check_mime_nesting(std::string_view entity, std::size_t max_depth) {
   if (auto nesting = check_nesting(entity); !nesting) {

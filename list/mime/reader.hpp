@@ -33,6 +33,13 @@ util::Result<ParsedPost> parse_post(std::string_view raw);
 /// Errors: empty input, nesting beyond the limits, a broken multipart/signed.
 util::Result<InnerPost> read_decrypted(std::string_view decrypted);
 
+/// Reads the content entity of a mail to -request@ (ParsedPost::content or
+/// InnerPost::content): the text of its first text/plain part and every
+/// public key in it (armored blocks in any text part, application/pgp-keys
+/// parts), not looking into attached messages. Errors: nesting beyond the
+/// limits, or no MIME entity.
+util::Result<RequestBody> read_request_body(std::string_view content);
+
 /// Whether `entity` nests at most `max_depth` levels (and within
 /// k_max_composite_entities); the builders use it so that what they wrap
 /// stays readable by parse_post and read_decrypted.

@@ -4,12 +4,18 @@ encryption), `key update` by mail to -request (signed by the member's
 current key, refused when unsigned, signed by another key, or when the new
 key is expired), and postmaster@ forwarded to the admins."""
 import email.utils
+import json
+import time
 import unittest
+from email.mime.application import MIMEApplication
+from email.mime.base import MIMEBase
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
 
-from harness import KEYS
-from pipeline_support import (LIST, decrypt_gpg, encrypted_post, outbound, parse, send,
-                              wait_settled)
-from test_pipeline import ListWithMembers
+from harness import GnupgHome
+from pipeline_support import (LIST, decrypt_gpg, encrypted_post, export, make_key, outbound,
+                              parse, send, text_of, wait_settled)
+from test_pipeline import MEMBERS as FIVE, ListWithMembers
 
 MEMBERS = ["alice@example.org", "bob@example.org"]
 
@@ -28,6 +34,34 @@ class Posting:
         with self.instance.db() as db:
             return db.execute("SELECT id, state, outcome FROM inbound ORDER BY id DESC "
                               "LIMIT 1").fetchone()
+
+
+def request_mail(home, sender, list_fpr, body, key=None, signer=None):
+    """A PGP/MIME mail to -request@: `body` and `key` (armored) attached,
+    encrypted to the list and signed by `signer` (a fingerprint) if given."""
+    inner = MIMEMultipart("mixed")
+    inner.attach(MIMEText(body, "plain", "utf-8"))
+    if key is not None:
+        part = MIMEApplication(key, "pgp-keys", Name="key.asc")
+        part["Content-Disposition"] = 'attachment; filename="key.asc"'
+        inner.attach(part)
+    entity = inner.as_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+    args = ["--armor", "--encrypt", "--trust-model", "always", "-r", list_fpr]
+    if signer is not None:
+        args += ["--sign", "-u", signer]
+    ciphertext = home.gpg(*args, input=entity).stdout
+    outer = MIMEMultipart("encrypted", protocol="application/pgp-encrypted")
+    version = MIMEBase("application", "pgp-encrypted")
+    version.set_payload("Version: 1\n")
+    data = MIMEBase("application", "octet-stream", name="encrypted.asc")
+    data.set_payload(ciphertext.decode())
+    outer.attach(version)
+    outer.attach(data)
+    outer["From"] = sender
+    outer["To"] = "crew-request@lists.test"
+    outer["Subject"] = "..."
+    outer["Message-ID"] = f"<{time.time_ns()}@client.example>"
+    return outer.as_bytes()
 
 
 def inner_of(home, data):
@@ -79,6 +113,107 @@ class ReplyToTest(unittest.TestCase):
 
     def test_none(self):
         self.check("none", None)
+
+
+class KeyUpdateTest(unittest.TestCase):
+    """Each case from its own member, so no answer meets another's rate limit."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.list = ListWithMembers(members=FIVE)
+        cls.instance = cls.list.instance
+        cls.list.serve()
+        cls.post = Posting(cls.instance)
+        cls.new_home = GnupgHome()  # the members' new keys
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.instance.stop()
+        cls.new_home.close()
+        cls.list.close()
+
+    def bound_key(self, address):
+        listing = json.loads(self.instance.cli("member", "list", LIST, "--json",
+                                               check=True).stdout)
+        return [m["fingerprint"] for m in listing if m["address"] == address][0]
+
+    def request(self, sender, body, key=None, signer=None):
+        mail = request_mail(self.list.home, sender, self.list.fingerprint, body, key, signer)
+        inbound_id, state, outcome = self.post(sender, "crew-request@lists.test", mail)
+        self.assertEqual((state, outcome), ("done", "request"))
+        rows = outbound(self.instance, "inbound_id = ?", (inbound_id,))
+        self.assertEqual([r[3] for r in rows], [sender])
+        return rows[0][4]
+
+    def test_signed_by_the_current_key_binds_the_new_key(self):
+        old = self.list.keys["bob@example.org"]
+        new = make_key(self.new_home, "bob@example.org")
+        answer = self.request("bob@example.org", "key update\n\nthanks, Bob\n-- \nBob\n",
+                              export(self.new_home, new), signer=old)
+        self.assertEqual(self.bound_key("bob@example.org"), new)
+        # Encrypted to the new key alone: the old one cannot read it.
+        ciphertext = parse(answer).get_payload()[1].get_payload(decode=True)
+        self.assertEqual(self.new_home.gpg("--decrypt", input=ciphertext, check=False).returncode,
+                         0)
+        self.assertNotEqual(self.list.home.gpg("--decrypt", input=ciphertext,
+                                               check=False).returncode, 0)
+        text = text_of(self.new_home.gpg("--decrypt", input=ciphertext).stdout)
+        self.assertIn(new, text)
+        self.assertIn(old, text)
+        audit = self.instance.cli("audit", "show", check=True).stdout
+        self.assertIn("member.key_update", audit)
+        self.assertRegex(self.instance.log(), r"pipeline request id=\S+ list=crew@lists.test "
+                                              r"command=key-update result=updated")
+        # Posts now reach bob under the new key.
+        post = encrypted_post(self.list.home, "alice@example.org", self.list.fingerprint,
+                              "after the update", "hello\n")
+        inbound_id, state, _ = self.post("alice@example.org", LIST, post)
+        rows = outbound(self.instance, "inbound_id = ? AND recipient = 'bob@example.org'",
+                        (inbound_id,))
+        self.assertEqual(len(rows), 1)
+        ciphertext = parse(rows[0][4]).get_payload()[1].get_payload(decode=True)
+        self.assertIn("hello", text_of(self.new_home.gpg("--decrypt", input=ciphertext).stdout))
+
+    def test_unsigned_request_is_refused(self):
+        new = make_key(self.new_home, "carol@example.org")
+        answer = self.request("carol@example.org", "key update\n", export(self.new_home, new))
+        self.assertEqual(self.bound_key("carol@example.org"), self.list.keys["carol@example.org"])
+        text = text_of(inner_of(self.list.home, answer))  # to the current key
+        self.assertIn("not signed", text)
+        self.assertIn("Nothing was changed", text)
+
+    def test_request_signed_by_another_members_key_is_refused(self):
+        new = make_key(self.new_home, "dave@example.org")
+        answer = self.request("dave@example.org", "key update\n", export(self.new_home, new),
+                              signer=self.list.keys["alice@example.org"])
+        self.assertEqual(self.bound_key("dave@example.org"), self.list.keys["dave@example.org"])
+        self.assertIn("not signed with your current key", text_of(inner_of(self.list.home, answer)))
+        self.assertIn("auth=other-key", self.instance.log())
+
+    def test_expired_new_key_is_refused(self):
+        home = GnupgHome()
+        try:
+            home.gpg("--faked-system-time", "20200101T000000!", "--quick-gen-key",
+                     "erin@example.org", "future-default", "default", "1d")
+            expired = export(home, "erin@example.org")
+        finally:
+            home.close()
+        answer = self.request("erin@example.org", "key update\n", expired,
+                              signer=self.list.keys["erin@example.org"])
+        self.assertEqual(self.bound_key("erin@example.org"), self.list.keys["erin@example.org"])
+        text = text_of(inner_of(self.list.home, answer))
+        self.assertIn("was refused", text)
+        self.assertIn("expired", text)
+
+    def test_unknown_command_runs_nothing_and_gets_help(self):
+        new = make_key(self.new_home, "alice@example.org")
+        answer = self.request("alice@example.org", "key update\nsubscribe everyone\n",
+                              export(self.new_home, new),
+                              signer=self.list.keys["alice@example.org"])
+        self.assertEqual(self.bound_key("alice@example.org"), self.list.keys["alice@example.org"])
+        text = text_of(inner_of(self.list.home, answer))
+        self.assertIn("none of them ran", text)
+        self.assertIn("key update", text)
 
 
 if __name__ == "__main__":
