@@ -78,6 +78,18 @@ enum class BounceVerdict {
   forwarded,   // unattributable or unreadable: sent to the owners
 };
 
+constexpr const char* to_string(BounceVerdict verdict) {
+  switch (verdict) {
+  case BounceVerdict::counted:
+    return "counted";
+  case BounceVerdict::not_counted:
+    return "not-counted";
+  case BounceVerdict::forwarded:
+    return "forwarded";
+  }
+  return "forwarded";
+}
+
 class BounceProcessor {
 public:
   using Clock = std::function<std::int64_t()>; // unix seconds

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <fmt/format.h>
 #include <list/notices.hpp>
 #include <list/policy.hpp>
@@ -47,6 +48,56 @@ std::string sendkey_text(std::string_view list_address, std::string_view fingerp
 std::string owner_note(std::string_view list_address, std::string_view sender) {
   return fmt::format("Mail to {} from <{}>, forwarded to the list's admins.\n",
                      special_address(list_address, "-owner"), sender);
+}
+
+std::string bounce_warning_text(std::string_view list_address, int number, int total) {
+  return fmt::format("Mail from {} to you has been bouncing, so the list no longer sends you\n"
+                     "posts. This is warning {} of {}; after the last one you will be removed\n"
+                     "from the list.\n\n"
+                     "If your address works again, ask the list's admins ({}) to turn\n"
+                     "delivery back on.\n",
+                     list_address, number, total, special_address(list_address, "-owner"));
+}
+
+std::string bounce_admin_text(std::string_view list_address, std::string_view member,
+                              std::string_view event) {
+  if (event == "removed") {
+    return fmt::format("{} was removed from {}: mail to it kept bouncing and the warnings\n"
+                       "went unanswered.\n",
+                       member, list_address);
+  }
+  return fmt::format("Delivery of {} to {} is disabled: mail to it bounces.\n"
+                     "The member gets warnings; without a fix they are removed.\n",
+                     list_address, member);
+}
+
+std::string bounce_forward_note(std::string_view list_address) {
+  return fmt::format("This bounce came to {} and could not be matched to a member,\n"
+                     "or could not be read. It is attached as it arrived; nothing was sent\n"
+                     "back to its sender.\n",
+                     special_address(list_address, "-bounces"));
+}
+
+std::string failed_deliveries_text(std::string_view list_address,
+                                   const std::vector<FailedCopy>& failures, std::size_t limit) {
+  std::string text =
+      fmt::format("{} cop{} of mail from {} could not be delivered in the last day.\n"
+                  "Each failed for good (a permanent refusal, or retried until the queue\n"
+                  "lifetime ran out). Most recent last:\n\n",
+                  failures.size(), failures.size() == 1 ? "y" : "ies", list_address);
+  const std::size_t shown = std::min(limit, failures.size());
+  for (std::size_t i = failures.size() - shown; i < failures.size(); ++i) {
+    const FailedCopy& copy = failures[i];
+    std::string reply =
+        copy.code != 0 ? fmt::format("{} {} {}", copy.code, copy.enhanced, copy.reply) : copy.reply;
+    text += fmt::format("  {}  {}  {}\n", copy.updated_at, copy.recipient,
+                        reply.empty() ? std::string("(no reply)") : reply);
+  }
+  if (shown < failures.size()) {
+    text += fmt::format("  ... and {} earlier\n", failures.size() - shown);
+  }
+  text += "\nMembers whose mail keeps bouncing are disabled and, after warnings, removed.\n";
+  return text;
 }
 
 } // namespace list

@@ -4,8 +4,10 @@
 // subject or body.
 #pragma once
 
+#include <list/delivery_records.hpp>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace list {
 
@@ -27,5 +29,20 @@ std::string sendkey_text(std::string_view list_address, std::string_view fingerp
 
 /// The note heading a forward of mail to -owner.
 std::string owner_note(std::string_view list_address, std::string_view sender);
+
+/// Bounce warning `number` of `total` to a member whose delivery is disabled.
+std::string bounce_warning_text(std::string_view list_address, int number, int total);
+
+/// To the admins: delivery to `member` was "disabled" or the member "removed".
+std::string bounce_admin_text(std::string_view list_address, std::string_view member,
+                              std::string_view event);
+
+/// The note heading a bounce nobody could be found for, forwarded to the admins.
+std::string bounce_forward_note(std::string_view list_address);
+
+/// The daily summary of copies that could not be delivered: count,
+/// recipients and the last replies (at most `limit` lines, then "and N more").
+std::string failed_deliveries_text(std::string_view list_address,
+                                   const std::vector<FailedCopy>& failures, std::size_t limit = 50);
 
 } // namespace list

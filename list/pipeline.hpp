@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <list/bounce.hpp>
 #include <list/keyring.hpp>
 #include <list/message_codec.hpp>
 #include <list/openpgp.hpp>
@@ -58,8 +59,10 @@ struct PipelineResult {
 
 class Pipeline {
 public:
+  /// `bounces`: where mail to -bounces@ goes (then done); null leaves it in
+  /// state 'bounce'.
   Pipeline(Store& store, MessageCodec& codec, ListCryptoSource& crypto, SealPool& seal_pool,
-           PipelineOptions options);
+           PipelineOptions options, BounceProcessor* bounces = nullptr);
 
   PipelineResult process(const ClaimedPost& post);
 
@@ -69,6 +72,7 @@ private:
   void handle_sendkey(Work& work);
   void handle_owner(Work& work);
   void handle_request(Work& work);
+  void handle_bounce(Work& work);
   void expand(Work& work, struct OpenedPost& opened);
 
   Store& m_store;
@@ -76,6 +80,7 @@ private:
   ListCryptoSource& m_crypto;
   SealPool& m_seal_pool;
   PipelineOptions m_options;
+  BounceProcessor* m_bounces;
 };
 
 } // namespace list

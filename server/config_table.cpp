@@ -54,6 +54,7 @@ constexpr std::array k_specs{
   ConfigSpec{"bounce", "stale_after", K::seconds, "604800",         86400, 31536000, "", "a score resets when the last bounce is older than this"},
   ConfigSpec{"bounce", "warnings",  K::number, "3",                 0, 100, "", "warnings to a disabled member before removal"},
   ConfigSpec{"bounce", "warning_interval", K::seconds, "604800",    3600, 31536000, "", "time between warnings, and from the last warning to removal"},
+  ConfigSpec{"bounce", "tick_interval", K::seconds, "3600",         1, 86400, "", "how often warnings, removals and the daily failed-delivery summary are looked at"},
   ConfigSpec{"web", "listen",       K::endpoint, "127.0.0.1:8080",  0, 0, "", "where the web panel listens; port 0 picks a free port"},
   ConfigSpec{"web", "base_url",     K::text,   "http://127.0.0.1:8080", 0, 0, "", "public URL of the web panel, used in links in mail"},
   ConfigSpec{"log", "level",        K::choice, "info",              0, 0, "error|warning|info|debug", "least severe events logged"},

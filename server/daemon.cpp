@@ -16,13 +16,14 @@ namespace server {
 
 struct Daemon::Parts {
   Parts(const Config& config, list::Store& store)
-      : recipients(store), spool(store), pipeline(config, store) {}
+      : recipients(store), spool(store), delivery(std::make_unique<Delivery>(config, store)),
+        pipeline(config, store, &delivery->bounces()) {}
   ListRecipients recipients;
   SpoolWriter spool;
+  std::unique_ptr<Delivery> delivery; // before the pipeline: it takes bounces
   PipelineRunner pipeline;
   std::unique_ptr<smtp::Server> smtp;
   std::unique_ptr<web::Server> web;
-  std::unique_ptr<Delivery> delivery;
 };
 
 namespace {
@@ -119,7 +120,6 @@ ListeningPorts Daemon::start() {
     throw Fatal(fmt::format("[web] listen {}:{}: {}", web_listen.host, web_listen.port,
                             error.displayText()));
   }
-  m_parts->delivery = std::make_unique<Delivery>(m_config, m_store);
   m_parts->delivery->start();
   return ports;
 }

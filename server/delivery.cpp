@@ -66,7 +66,24 @@ DeliveryOptions delivery_options(const Config& config) {
   return options;
 }
 
-Delivery::Delivery(const Config& config, list::Store& store) : m_config(config), m_store(store) {}
+list::BouncePolicy bounce_policy(const Config& config) {
+  list::BouncePolicy policy;
+  policy.threshold = static_cast<int>(config.number("bounce", "score_threshold"));
+  policy.stale_after = config.number("bounce", "stale_after");
+  policy.warnings = static_cast<int>(config.number("bounce", "warnings"));
+  policy.warning_interval = config.number("bounce", "warning_interval");
+  return policy;
+}
+
+Delivery::Delivery(const Config& config, list::Store& store)
+    : m_config(config), m_store(store),
+      m_notifier(config, store,
+                 [this] {
+                   if (DeliveryRunner* runner = m_running.load()) {
+                     runner->wake();
+                   }
+                 }),
+      m_bounces(store, m_notifier, bounce_policy(config)) {}
 
 Delivery::~Delivery() {
   stop();
@@ -84,14 +101,71 @@ void Delivery::start() {
     smtp::RelayOptions relay = relay_options(m_config);
     transports = [relay] { return std::make_unique<smtp::RelayConnection>(relay); };
   }
-  m_runner =
-      std::make_unique<DeliveryRunner>(m_store, delivery_options(m_config), std::move(transports));
+  // A permanent refusal of a member's copy is a bounce of that member.
+  auto on_bounce = [this](const SyncBounce& bounce) {
+    auto recorded =
+        m_bounces.record_bounce(bounce.list_id, bounce.member_id, "relay " + bounce.reply);
+    if (!recorded) {
+      log(LogLevel::warning, "bounce record-failed list_id={} member_id={} error={}",
+          bounce.list_id, bounce.member_id, log_value(recorded.error().message));
+      return;
+    }
+    log(LogLevel::info, "bounce relay list_id={} member_id={}", bounce.list_id, bounce.member_id);
+  };
+  m_runner = std::make_unique<DeliveryRunner>(m_store, delivery_options(m_config),
+                                              std::move(transports), on_bounce);
   m_runner->start();
+  m_running = m_runner.get();
+  {
+    std::lock_guard lock(m_tick_mutex);
+    m_stopping = false;
+  }
+  m_ticker = std::thread([this] { tick_loop(); });
   log(LogLevel::info, "delivery started mode={} workers={}", m_config.text("relay", "mode"),
       m_config.number("relay", "connections"));
 }
 
+/// Warnings and removals that are due, then the daily failure summaries.
+void Delivery::tick() {
+  if (auto ticked = m_bounces.tick(); !ticked) {
+    log(LogLevel::warning, "bounce tick-failed error={}", log_value(ticked.error().message));
+  }
+  const std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
+  // The window overlaps the last one by a tick: a copy that failed just
+  // before a summary is named again rather than never.
+  const std::int64_t window = 24 * 60 * 60 + m_config.number("bounce", "tick_interval");
+  auto sent = m_notifier.send_failure_summaries(now, window);
+  if (!sent) {
+    log(LogLevel::warning, "delivery summary-failed error={}", log_value(sent.error().message));
+  } else if (*sent > 0) {
+    log(LogLevel::info, "delivery summary lists={}", *sent);
+  }
+}
+
+/// At start, then every [bounce] tick_interval until stop().
+void Delivery::tick_loop() {
+  const auto interval = std::chrono::seconds(m_config.number("bounce", "tick_interval"));
+  for (;;) {
+    tick();
+    std::unique_lock lock(m_tick_mutex);
+    if (m_tick_wake.wait_for(lock, interval, [this] { return m_stopping; })) {
+      return;
+    }
+  }
+}
+
 void Delivery::stop() {
+  {
+    std::lock_guard lock(m_tick_mutex);
+    m_stopping = true;
+  }
+  m_tick_wake.notify_all();
+  if (m_ticker.joinable()) {
+    m_ticker.join();
+  }
+  m_running = nullptr;
   if (m_runner) {
     m_runner->stop();
     m_runner.reset();

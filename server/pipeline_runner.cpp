@@ -2,14 +2,13 @@
 #include <cstdlib>
 #include <fmt/format.h>
 #include <list/crypto/gpg_keyring.hpp>
-#include <list/crypto/gpg_post_crypto.hpp>
 #include <list/crypto/gpg_sealer.hpp>
 #include <list/crypto/rnp_sealer.hpp>
 #include <list/mime/gmime_codec.hpp>
 #include <list/mime/init.hpp>
 #include <list/pipeline.hpp>
-#include <map>
 #include <server/fatal.hpp>
+#include <server/list_crypto.hpp>
 #include <server/log.hpp>
 #include <server/pipeline_runner.hpp>
 
@@ -24,53 +23,6 @@ std::int64_t unix_now() {
              std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
-
-std::string list_home(const Config& config, std::string_view address) {
-  return fmt::format("{}/lists/{}/gnupg", config.text("server", "data_dir"), address);
-}
-
-/// One worker's crypto: a PostCrypto per list (one GPGME context each, used
-/// by this thread only) and the lists' public keys.
-class WorkerCrypto final : public list::ListCryptoSource {
-public:
-  explicit WorkerCrypto(const Config& config) : m_config(config) {}
-
-  util::Result<list::PostCrypto*> post_crypto(const list::ListRecord& list) override {
-    auto& slot = m_crypto[list.id];
-    if (!slot || slot->fingerprint != list.fingerprint) {
-      slot = std::make_unique<Entry>(
-          Entry{list.fingerprint,
-                list::open_gpg_post_crypto(list_home(m_config, list.address), list.fingerprint),
-                {}});
-    }
-    return slot->crypto.get();
-  }
-
-  util::Result<std::string> public_key(const list::ListRecord& list) override {
-    auto& slot = m_crypto[list.id];
-    if (!slot) {
-      (void)post_crypto(list);
-    }
-    if (slot->public_key.empty()) {
-      auto keyring = list::open_gpg_keyring(list_home(m_config, list.address));
-      auto exported = keyring->export_public_key(list.fingerprint);
-      if (!exported) {
-        return exported;
-      }
-      slot->public_key = std::move(*exported);
-    }
-    return slot->public_key;
-  }
-
-private:
-  struct Entry {
-    std::string fingerprint;
-    std::unique_ptr<list::PostCrypto> crypto;
-    std::string public_key;
-  };
-  const Config& m_config;
-  std::map<list::Id, std::unique_ptr<Entry>> m_crypto;
-};
 
 list::PipelineOptions pipeline_options(const Config& config) {
   list::PipelineOptions options;
@@ -112,8 +64,9 @@ std::size_t pipeline_worker_count(const Config& config) {
   return std::max(1u, std::thread::hardware_concurrency());
 }
 
-PipelineRunner::PipelineRunner(const Config& config, list::Store& store)
-    : m_config(config), m_store(store) {}
+PipelineRunner::PipelineRunner(const Config& config, list::Store& store,
+                               list::BounceProcessor* bounces)
+    : m_config(config), m_store(store), m_bounces(bounces) {}
 
 PipelineRunner::~PipelineRunner() {
   stop();
@@ -164,9 +117,9 @@ void PipelineRunner::notify() {
 }
 
 void PipelineRunner::work(std::size_t) {
-  WorkerCrypto crypto(m_config);
+  ListCrypto crypto(m_config);
   const list::PipelineOptions options = pipeline_options(m_config);
-  list::Pipeline pipeline(m_store, *m_codec, crypto, *m_seal_pool, options);
+  list::Pipeline pipeline(m_store, *m_codec, crypto, *m_seal_pool, options, m_bounces);
   for (;;) {
     {
       std::lock_guard lock(m_mutex);

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <list/bounce.hpp>
 #include <list/message_codec.hpp>
 #include <list/seal_pool.hpp>
 #include <list/store.hpp>
@@ -20,7 +21,9 @@ namespace server {
 
 class PipelineRunner {
 public:
-  PipelineRunner(const Config& config, list::Store& store);
+  /// `bounces` takes mail to -bounces@ (null: it stays in state 'bounce').
+  PipelineRunner(const Config& config, list::Store& store,
+                 list::BounceProcessor* bounces = nullptr);
   ~PipelineRunner();
   PipelineRunner(const PipelineRunner&) = delete;
   PipelineRunner& operator=(const PipelineRunner&) = delete;
@@ -36,6 +39,7 @@ private:
 
   const Config& m_config;
   list::Store& m_store;
+  list::BounceProcessor* m_bounces;
   std::unique_ptr<list::MessageCodec> m_codec;
   std::unique_ptr<list::SealPool> m_seal_pool;
   std::vector<std::thread> m_workers;
