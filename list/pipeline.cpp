@@ -3,6 +3,7 @@
 #include <list/address.hpp>
 #include <list/expand.hpp>
 #include <list/loop_check.hpp>
+#include <list/notice_mail.hpp>
 #include <list/notices.hpp>
 #include <list/pipeline.hpp>
 #include <list/policy.hpp>
@@ -90,9 +91,9 @@ struct Pipeline::Work {
 };
 
 Pipeline::Pipeline(Store& store, MessageCodec& codec, ListCryptoSource& crypto, SealPool& seal_pool,
-                   PipelineOptions options)
+                   PipelineOptions options, BounceProcessor* bounces)
     : m_store(store), m_codec(codec), m_crypto(crypto), m_seal_pool(seal_pool),
-      m_options(std::move(options)) {}
+      m_options(std::move(options)), m_bounces(bounces) {}
 
 namespace {
 
@@ -157,11 +158,7 @@ PipelineResult Pipeline::process(const ClaimedPost& post) {
         handle_request(work);
         break;
       case RouteKind::bounces:
-        // Left for the delivery side's bounce processing, which claims
-        // inbound rows in state 'bounce' (tag in the recipient address).
-        work.final_state = InboundState::bounce;
-        work.outcome = "bounce";
-        work.event("bounce", fmt::format("tag={}", work.route.tag.empty() ? "-" : "yes"));
+        handle_bounce(work);
         break;
       }
     }
@@ -198,22 +195,9 @@ Result<std::string> reply_message(MessageCodec& codec, PostCrypto& crypto, const
                                   std::string_view to, std::string_view subject,
                                   std::string_view in_reply_to, std::string_view text,
                                   std::string_view fingerprint) {
-  OutgoingHeaders headers = notice_headers(facts, "-request", to, subject, in_reply_to);
-  if (fingerprint.empty()) {
-    return codec.build_text_message(headers, text);
-  }
-  headers.message.subject = "...";
-  MessageHeaders inner = headers.message;
-  inner.subject = std::string(subject);
-  auto entity = codec.build_inner_entity(inner, text, codec.build_text_entity(""));
-  if (!entity) {
-    return entity;
-  }
-  auto sealed = crypto.encrypt_to(*entity, fingerprint);
-  if (!sealed) {
-    return tl::unexpected(sealed.error());
-  }
-  return codec.build_encrypted_message(headers, *sealed);
+  return notice_message(codec, crypto, facts,
+                        NoticeText{"-request", to, subject, in_reply_to, text}, fingerprint,
+                        NoticeSigning::none);
 }
 
 } // namespace
@@ -561,6 +545,28 @@ void Pipeline::expand(Work& work, OpenedPost& opened) {
                                                             : "other"));
 }
 
+/// Mail to -bounces+TAG@ or bare -bounces@ goes to the bounce processor and
+/// nothing else: never a reply (a bounce answered is a loop).
+void Pipeline::handle_bounce(Work& work) {
+  const std::string tag = work.route.tag.empty() ? "-" : "yes";
+  if (m_bounces == nullptr) {
+    // No processor (tools and tests): left for one, in state 'bounce'.
+    work.final_state = InboundState::bounce;
+    work.outcome = "bounce";
+    work.event("bounce", fmt::format("tag={}", tag));
+    return;
+  }
+  auto verdict =
+      m_bounces->handle_bounce_mail(work.facts.record.id, work.route.tag, work.post.message.data);
+  if (!verdict) {
+    work.fail(verdict.error());
+    return;
+  }
+  work.final_state = InboundState::done;
+  work.outcome = fmt::format("bounce:{}", to_string(*verdict));
+  work.event("bounce", fmt::format("tag={} verdict={}", tag, to_string(*verdict)));
+}
+
 void Pipeline::handle_sendkey(Work& work) {
   const InboundMessage& message = work.post.message;
   work.final_state = InboundState::done;
@@ -608,42 +614,22 @@ void Pipeline::handle_owner(Work& work) {
     work.fail(members.error());
     return;
   }
-  // The mail as it arrived, attached whole: admins see exactly what came.
-  std::string content = "Content-Type: message/rfc822\r\nContent-Disposition: inline\r\n\r\n";
-  content += message.data;
-  MessageHeaders inner;
-  inner.from = Mailbox{special_address(work.address(), "-owner"), work.facts.record.name};
-  inner.to = {
-      Mailbox{special_address(work.address(), "-owner"), ""}
-  };
-  inner.message_id = fresh_message_id(work.address());
-  inner.subject = fmt::format("Mail to {}", special_address(work.address(), "-owner"));
-  auto entity =
-      m_codec.build_inner_entity(inner, owner_note(work.address(), message.mail_from), content);
-  if (!entity) {
-    work.fail(entity.error());
+  AdminMail mail;
+  mail.subject = fmt::format("Mail to {}", special_address(work.address(), "-owner"));
+  mail.note = owner_note(work.address(), message.mail_from);
+  mail.attached = message.data;
+  mail.envelope_from = special_address(work.address(), "-bounces");
+  mail.inbound_id = message.id;
+  mail.kind = NoticeKind::forward;
+  mail.signing = NoticeSigning::none;
+  auto forwards = admin_mail(m_codec, *work.crypto, work.facts, *members, mail);
+  if (!forwards) {
+    work.fail(forwards.error());
     return;
   }
-  std::size_t forwarded = 0;
-  for (const MemberRecord& admin : *members) {
-    if (admin.role != Role::admin || admin.state != MemberState::active ||
-        admin.fingerprint.empty()) {
-      continue;
-    }
-    auto sealed = work.crypto->encrypt_to(*entity, admin.fingerprint);
-    if (!sealed) {
-      continue;
-    }
-    OutgoingHeaders headers = notice_headers(work.facts, "-owner", admin.email, "...", "");
-    headers.auto_submitted.clear();
-    headers.message.message_id = inner.message_id;
-    auto built = m_codec.build_encrypted_message(headers, *sealed);
-    if (built) {
-      work.messages.push_back(OutboundMessage{work.facts.record.id, message.id, admin.id,
-                                              special_address(work.address(), "-bounces"),
-                                              admin.email, std::move(*built)});
-      ++forwarded;
-    }
+  const std::size_t forwarded = forwards->size();
+  for (OutboundMessage& forward : *forwards) {
+    work.messages.push_back(std::move(forward));
   }
   work.event("owner", fmt::format("admins={}", forwarded));
 }
