@@ -1,14 +1,31 @@
 """`lifeline demo`: a throwaway instance with a demo list and three members
-whose secret keys stay in the demo directory."""
+whose secret keys stay in the demo directory; a post sent to it through
+SMTP appears as one encrypted file per member in DIR/outbox."""
+import glob
 import json
+import pathlib
 import signal
+import smtplib
 import subprocess
 import tempfile
 import unittest
 
-from harness import BIN, kill_gpg_agents, wait_for
+from harness import BIN, GnupgHome, kill_gpg_agents, wait_for
+from pipeline_support import crlf, decrypt_gpg, encrypted_post, parse, text_of
 
 LIST = "demo@lists.lifeline.test"
+
+
+class MemberHome:
+    """A demo member's own GnuPG home, as pipeline_support's helpers use one."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def gpg(self, *args, input=None):
+        return subprocess.run(["gpg", "--homedir", self.path, "--batch", "--pinentry-mode",
+                               "loopback", "--passphrase", "", *map(str, args)],
+                              input=input, capture_output=True, check=True, timeout=60)
 
 
 class DemoTest(unittest.TestCase):
@@ -43,6 +60,7 @@ class DemoTest(unittest.TestCase):
                         capture_output=True, text=True, timeout=60)
                     self.assertEqual(secret.returncode, 0, secret.stderr)
                     self.assertIn("sec:", secret.stdout)
+                self.check_post_reaches_outbox(demo_dir, config, ports, members)
             finally:
                 process.send_signal(signal.SIGTERM)
                 out, err = process.communicate(timeout=15)
@@ -50,6 +68,35 @@ class DemoTest(unittest.TestCase):
             self.assertEqual(process.returncode, 0, err)
             self.assertIn("Lifeline demo created", out)
             self.assertIn(LIST, out)
+
+    def check_post_reaches_outbox(self, demo_dir, config, ports, members):
+        """A post signed by alice's demo key, encrypted to the list key."""
+        fingerprints = {m["address"]: m["fingerprint"] for m in members}
+        alice = MemberHome(f"{demo_dir}/members/alice/gnupg")
+        list_key = subprocess.run([BIN, "--config", config, "list", "key", LIST],
+                                  capture_output=True, check=True).stdout
+        with GnupgHome() as home:
+            home.gpg("--import", input=alice.gpg("--armor", "--export-secret-keys",
+                                                 fingerprints["alice@lifeline.test"]).stdout)
+            home.gpg("--import", input=list_key)
+            list_fpr = [line.split(":")[9] for line in home.gpg(
+                "--with-colons", "--list-keys", LIST).stdout.decode().splitlines()
+                if line.startswith("fpr:")][0]
+            post = encrypted_post(home, "alice@lifeline.test", list_fpr, "Demo post",
+                                  "Hello from the demo.\n")
+        post = post.replace(b"crew@lists.test", LIST.encode())  # the To header
+        with smtplib.SMTP("127.0.0.1", ports["smtp"], timeout=30) as client:
+            client.sendmail("alice@lifeline.test", [LIST], crlf(post))
+        wait_for(lambda: len(glob.glob(f"{demo_dir}/outbox/*/new/*")) == 3, 60,
+                 "3 copies in the outbox")
+        bob_file = glob.glob(f"{demo_dir}/outbox/bob@lifeline.test/new/*")
+        self.assertEqual(len(bob_file), 1)
+        message = parse(pathlib.Path(bob_file[0]).read_bytes())
+        self.assertEqual(message.get_content_type(), "multipart/encrypted")
+        ciphertext = message.get_payload()[1].get_payload(decode=True)
+        bob = MemberHome(f"{demo_dir}/members/bob/gnupg")
+        text = text_of(decrypt_gpg(bob, ciphertext))
+        self.assertIn("Hello from the demo.", text)
 
 
 if __name__ == "__main__":
