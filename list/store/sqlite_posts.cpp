@@ -11,6 +11,7 @@
 #include <list/store/connection_pool.hpp>
 #include <list/store/sql_errors.hpp>
 #include <list/store/sqlite_store.hpp>
+#include <list/store/sqlite_support.hpp>
 #include <list/store/timestamp.hpp>
 #include <util/random.hpp>
 
@@ -20,51 +21,16 @@ using namespace Poco::Data::Keywords;
 using Poco::Data::Session;
 using Poco::Data::Statement;
 using sqlite::ConnectionPool;
+using sqlite::from_blob;
+using sqlite::k_single_statement;
+using sqlite::nullable;
+using sqlite::optional_id;
+using sqlite::run;
+using sqlite::to_blob;
 using sqlite::TransactionKind;
+using sqlite::write_audit;
 
 namespace {
-
-constexpr std::optional<TransactionKind> k_single_statement = std::nullopt;
-
-/// As in sqlite_store.cpp: `body(session)` on a pooled connection, in a
-/// transaction of `kind` if given, committed only when it returns a value.
-template <class F>
-auto run(ConnectionPool& pool, std::optional<TransactionKind> kind, std::string_view doing,
-         F&& body) -> decltype(body(std::declval<Session&>())) {
-  using R = decltype(body(std::declval<Session&>()));
-  try {
-    auto lease = pool.acquire();
-    if (!lease) {
-      return tl::unexpected(
-          util::Error{lease.error().severity, fmt::format("{}: {}", doing, lease.error().message)});
-    }
-    if (!kind) {
-      return body(lease->session());
-    }
-    sqlite::Transaction transaction(*lease, *kind);
-    R result = body(lease->session());
-    if (result) {
-      transaction.commit();
-    }
-    return result;
-  } catch (const std::exception& failure) {
-    return tl::unexpected(sqlite::to_error(failure, doing));
-  }
-}
-
-Poco::Data::BLOB to_blob(std::string_view bytes) {
-  return Poco::Data::BLOB(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
-}
-
-std::string from_blob(const Poco::Data::BLOB& blob) {
-  return blob.size() == 0
-             ? std::string()
-             : std::string(reinterpret_cast<const char*>(blob.rawContent()), blob.size());
-}
-
-Poco::Nullable<Poco::Int64> nullable(const std::optional<Id>& id) {
-  return id ? Poco::Nullable<Poco::Int64>(*id) : Poco::Nullable<Poco::Int64>();
-}
 
 std::int64_t unix_now() {
   return std::chrono::duration_cast<std::chrono::seconds>(
@@ -84,21 +50,6 @@ void insert_outbound(Session& session, const std::vector<OutboundMessage>& messa
         bind(nullable(message.member_id)), bind(message.envelope_from), bind(message.recipient),
         bind(to_blob(message.data)), bind(due), bind(stamp), bind(stamp), now;
   }
-}
-
-/// Appends `event` to the audit chain inside the caller's write transaction
-/// (the same steps as write_audit in sqlite_store.cpp; BEGIN IMMEDIATE keeps
-/// two appenders from reading the same last hash).
-void write_audit_entry(Session& session, const AuditEvent& event) {
-  std::vector<std::string> last;
-  session << "SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1", into(last), now;
-  const std::string prev = last.empty() ? std::string(audit_genesis_hash()) : last.front();
-  const std::string time = sqlite::utc_now_iso8601();
-  const std::string hash = audit_hash(prev, time, event);
-  session << "INSERT INTO audit_log (time, actor, action, target, detail, prev_hash, hash) "
-             "VALUES (?, ?, ?, ?, ?, ?, ?)",
-      bind(time), bind(event.actor), bind(event.action), bind(event.target), bind(event.detail),
-      bind(prev), bind(hash), now;
 }
 
 HeldDecision parse_decision(std::string_view state) {
@@ -316,7 +267,7 @@ Result<void> SqliteStore::decide_held(Id held, HeldDecision decision, std::strin
     session << "UPDATE inbound SET state = 'new', claimed_until = 0, expanded_through = 0 "
                "WHERE id = ?",
         bind(inbound.front()), now;
-    write_audit_entry(session, audit);
+    write_audit(session, audit);
     return {};
   });
 }
@@ -435,7 +386,7 @@ Result<void> SqliteStore::update_member_key(Id member, std::string_view fingerpr
     }
     session << "UPDATE members SET fingerprint = ?, key_expires = ?, public_key = ? WHERE id = ?",
         bind(std::string(fingerprint)), bind(expires), bind(to_blob(public_key)), bind(member), now;
-    write_audit_entry(session, audit);
+    write_audit(session, audit);
     return {};
   });
 }

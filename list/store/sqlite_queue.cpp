@@ -12,6 +12,7 @@
 #include <list/store/connection_pool.hpp>
 #include <list/store/sql_errors.hpp>
 #include <list/store/sqlite_store.hpp>
+#include <list/store/sqlite_support.hpp>
 #include <list/store/timestamp.hpp>
 
 namespace list {
@@ -20,55 +21,16 @@ using namespace Poco::Data::Keywords;
 using Poco::Data::Session;
 using Poco::Data::Statement;
 using sqlite::ConnectionPool;
+using sqlite::from_blob;
+using sqlite::k_single_statement;
+using sqlite::nullable;
+using sqlite::optional_id;
+using sqlite::run;
+using sqlite::to_blob;
 using sqlite::TransactionKind;
+using sqlite::write_audit;
 
 namespace {
-
-constexpr std::optional<TransactionKind> k_single_statement = std::nullopt;
-
-/// As in sqlite_store.cpp: `body(session)` on a pooled connection, in a
-/// transaction of `kind` if given, committed only when it returns a value.
-template <class F>
-auto run(ConnectionPool& pool, std::optional<TransactionKind> kind, std::string_view doing,
-         F&& body) -> decltype(body(std::declval<Session&>())) {
-  using R = decltype(body(std::declval<Session&>()));
-  try {
-    auto lease = pool.acquire();
-    if (!lease) {
-      return tl::unexpected(
-          util::Error{lease.error().severity, fmt::format("{}: {}", doing, lease.error().message)});
-    }
-    if (!kind) {
-      return body(lease->session());
-    }
-    sqlite::Transaction transaction(*lease, *kind);
-    R result = body(lease->session());
-    if (result) {
-      transaction.commit();
-    }
-    return result;
-  } catch (const std::exception& failure) {
-    return tl::unexpected(sqlite::to_error(failure, doing));
-  }
-}
-
-Poco::Data::BLOB to_blob(std::string_view bytes) {
-  return Poco::Data::BLOB(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
-}
-
-std::string from_blob(const Poco::Data::BLOB& blob) {
-  return blob.size() == 0
-             ? std::string()
-             : std::string(reinterpret_cast<const char*>(blob.rawContent()), blob.size());
-}
-
-Poco::Nullable<Poco::Int64> nullable(const std::optional<Id>& id) {
-  return id ? Poco::Nullable<Poco::Int64>(*id) : Poco::Nullable<Poco::Int64>();
-}
-
-std::optional<Id> optional_id(const Poco::Nullable<Poco::Int64>& value) {
-  return value.isNull() ? std::nullopt : std::optional<Id>(value.value());
-}
 
 /// "2024-05-01T09:30:00Z" -> unix seconds (0 if it does not parse).
 std::int64_t parse_iso8601(const std::string& text) {
@@ -80,20 +42,6 @@ std::int64_t parse_iso8601(const std::string& text) {
   tm.tm_year -= 1900;
   tm.tm_mon -= 1;
   return static_cast<std::int64_t>(timegm(&tm));
-}
-
-/// The audit chain append of sqlite_store.cpp, inside the caller's write
-/// transaction (BEGIN IMMEDIATE keeps two appenders from forking the chain).
-void write_audit_entry(Session& session, const AuditEvent& event) {
-  std::vector<std::string> last;
-  session << "SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1", into(last), now;
-  const std::string prev = last.empty() ? std::string(audit_genesis_hash()) : last.front();
-  const std::string time = sqlite::utc_now_iso8601();
-  const std::string hash = audit_hash(prev, time, event);
-  session << "INSERT INTO audit_log (time, actor, action, target, detail, prev_hash, hash) "
-             "VALUES (?, ?, ?, ?, ?, ?, ?)",
-      bind(time), bind(event.actor), bind(event.action), bind(event.target), bind(event.detail),
-      bind(prev), bind(hash), now;
 }
 
 struct BouncingRows {
@@ -312,7 +260,7 @@ Result<std::int64_t> SqliteStore::retry_outbound(std::optional<Id> id, std::int6
                  return util::permanent(
                      fmt::format("there is no queued or failed copy with id {}", *id));
                }
-               write_audit_entry(session, audit);
+               write_audit(session, audit);
                return changed;
              });
 }
@@ -326,7 +274,7 @@ Result<void> SqliteStore::purge_outbound(Id id, const AuditEvent& audit) {
                  return util::permanent(
                      fmt::format("there is no copy with id {} in the queue", id));
                }
-               write_audit_entry(session, audit);
+               write_audit(session, audit);
                return {};
              });
 }
@@ -400,7 +348,7 @@ Result<void> SqliteStore::save_bounce_score(Id member, const BounceScore& score,
                  return util::permanent(fmt::format("there is no member with id {}", member));
                }
                if (!audit.action.empty()) {
-                 write_audit_entry(session, audit);
+                 write_audit(session, audit);
                }
                return {};
              });

@@ -8,6 +8,7 @@
 #include <list/store/migrations.hpp>
 #include <list/store/sql_errors.hpp>
 #include <list/store/sqlite_store.hpp>
+#include <list/store/sqlite_support.hpp>
 #include <list/store/timestamp.hpp>
 #include <util/random.hpp>
 
@@ -17,67 +18,19 @@ using namespace Poco::Data::Keywords;
 using Poco::Data::Session;
 using Poco::Data::Statement;
 using sqlite::ConnectionPool;
+using sqlite::from_blob;
+using sqlite::k_single_statement;
+using sqlite::nullable;
+using sqlite::optional_id;
+using sqlite::run;
+using sqlite::to_blob;
 using sqlite::TransactionKind;
+using sqlite::write_audit;
 
 namespace {
 
-/// No transaction: one statement, autocommit.
-constexpr std::optional<TransactionKind> k_single_statement = std::nullopt;
-
-/// Runs `body(session)` on a pooled connection, inside a transaction of `kind`
-/// if given, committing only if it returns a value; any exception rolls back
-/// and becomes an error that starts with `doing`.
-template <class F>
-auto run(ConnectionPool& pool, std::optional<TransactionKind> kind, std::string_view doing,
-         F&& body) -> decltype(body(std::declval<Session&>())) {
-  using R = decltype(body(std::declval<Session&>()));
-  try {
-    auto lease = pool.acquire();
-    if (!lease) {
-      return tl::unexpected(
-          util::Error{lease.error().severity, fmt::format("{}: {}", doing, lease.error().message)});
-    }
-    if (!kind) {
-      return body(lease->session());
-    }
-    sqlite::Transaction transaction(*lease, *kind);
-    R result = body(lease->session());
-    if (result) {
-      transaction.commit();
-    }
-    return result;
-  } catch (const std::exception& failure) {
-    return tl::unexpected(sqlite::to_error(failure, doing));
-  }
-}
-
-Poco::Data::BLOB to_blob(std::string_view bytes) {
-  return Poco::Data::BLOB(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
-}
-
-std::string from_blob(const Poco::Data::BLOB& blob) {
-  return blob.size() == 0
-             ? std::string()
-             : std::string(reinterpret_cast<const char*>(blob.rawContent()), blob.size());
-}
-
 MemberState parse_member_state(std::string_view text) {
   return text == to_string(MemberState::disabled) ? MemberState::disabled : MemberState::active;
-}
-
-/// Appends `event` to the hash chain. Runs inside the caller's write
-/// transaction: BEGIN IMMEDIATE serialises writers (threads and processes),
-/// so two appends can never read the same last hash and fork the chain.
-void write_audit(Session& session, const AuditEvent& event) {
-  std::vector<std::string> last;
-  session << "SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1", into(last), now;
-  const std::string prev = last.empty() ? std::string(audit_genesis_hash()) : last.front();
-  const std::string time = sqlite::utc_now_iso8601();
-  const std::string hash = audit_hash(prev, time, event);
-  session << "INSERT INTO audit_log (time, actor, action, target, detail, prev_hash, hash) "
-             "VALUES (?, ?, ?, ?, ?, ?, ?)",
-      bind(time), bind(event.actor), bind(event.action), bind(event.target), bind(event.detail),
-      bind(prev), bind(hash), now;
 }
 
 // Rows read into one vector per column, then turned into records.
