@@ -3,6 +3,7 @@
 #include <server/config.hpp>
 #include <server/config_table.hpp>
 #include <server/fatal.hpp>
+#include <unistd.h>
 #include <util/fd.hpp>
 
 namespace server {
@@ -64,6 +65,15 @@ bool parse_size(std::string_view text, std::int64_t& out) {
 }
 
 } // namespace
+
+std::string effective_hostname(const Config& config) {
+  const std::string& configured = config.text("server", "hostname");
+  if (!configured.empty()) {
+    return configured;
+  }
+  char name[256] = {};
+  return ::gethostname(name, sizeof name - 1) == 0 && name[0] != '\0' ? name : "localhost";
+}
 
 bool parse_endpoint(std::string_view text, Endpoint& out) {
   const auto colon = text.rfind(':');

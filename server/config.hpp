@@ -50,6 +50,10 @@ private:
 std::string validate_config_value(std::string_view section, std::string_view key,
                                   std::string_view value, const std::string& origin);
 
+/// [server] hostname, or the machine's host name when it is empty: the EHLO
+/// name for intake and for the relay, and the Message-ID domain.
+std::string effective_hostname(const Config& config);
+
 /// "host:port" split and checked; nullopt-style errors are thrown by callers.
 bool parse_endpoint(std::string_view text, Endpoint& out);
 

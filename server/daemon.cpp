@@ -28,15 +28,6 @@ struct Daemon::Parts {
 
 namespace {
 
-std::string host_name(const Config& config) {
-  const std::string& configured = config.text("server", "hostname");
-  if (!configured.empty()) {
-    return configured;
-  }
-  char name[256] = {};
-  return ::gethostname(name, sizeof name - 1) == 0 && name[0] != '\0' ? name : "localhost";
-}
-
 smtp::Limits smtp_limits(const Config& config) {
   smtp::Limits limits;
   limits.max_message_size = static_cast<std::size_t>(config.number("smtp", "max_message_size"));
@@ -96,7 +87,7 @@ ListeningPorts Daemon::start() {
   smtp_options.listen_host = smtp_listen.host;
   smtp_options.port = smtp_listen.port;
   smtp_options.limits = smtp_limits(m_config);
-  smtp_options.hostname = host_name(m_config);
+  smtp_options.hostname = effective_hostname(m_config);
   smtp_options.tls_cert = m_config.text("smtp", "tls_cert");
   smtp_options.tls_key = m_config.text("smtp", "tls_key");
   smtp_options.require_tls = m_config.yes("smtp", "require_tls");

@@ -11,15 +11,6 @@ namespace server {
 
 namespace {
 
-std::string helo_name(const Config& config) {
-  const std::string& configured = config.text("server", "hostname");
-  if (!configured.empty()) {
-    return configured;
-  }
-  char name[256] = {};
-  return ::gethostname(name, sizeof name - 1) == 0 && name[0] != '\0' ? name : "localhost";
-}
-
 smtp::RelayOptions relay_options(const Config& config) {
   smtp::RelayOptions relay;
   relay.host = config.text("relay", "host");
@@ -29,7 +20,7 @@ smtp::RelayOptions relay_options(const Config& config) {
   relay.command_timeout = std::chrono::seconds(config.number("relay", "command_timeout"));
   relay.data_timeout = std::chrono::seconds(config.number("relay", "data_timeout"));
   relay.max_messages = static_cast<std::size_t>(config.number("relay", "messages_per_connection"));
-  relay.client.helo_name = helo_name(config);
+  relay.client.helo_name = effective_hostname(config);
   const std::string& starttls = config.text("relay", "starttls");
   relay.client.starttls = starttls == "required" ? smtp::StartTls::required
                           : starttls == "off"    ? smtp::StartTls::off
