@@ -17,7 +17,11 @@ namespace server {
 struct Daemon::Parts {
   Parts(const Config& config, list::Store& store)
       : recipients(store), spool(store), delivery(std::make_unique<Delivery>(config, store)),
-        pipeline(config, store, &delivery->bounces()) {}
+        pipeline(config, store, &delivery->bounces(), [this] {
+          // Bounded: under a steady flood the pipeline still claims a post
+          // every 250 ms per worker, and catches up when the flood ends.
+          spool.wait_for_quiet(std::chrono::milliseconds(20), std::chrono::milliseconds(250));
+        }) {}
   ListRecipients recipients;
   SpoolWriter spool;
   std::unique_ptr<Delivery> delivery; // before the pipeline: it takes bounces

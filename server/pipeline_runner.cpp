@@ -65,8 +65,9 @@ std::size_t pipeline_worker_count(const Config& config) {
 }
 
 PipelineRunner::PipelineRunner(const Config& config, list::Store& store,
-                               list::BounceProcessor* bounces)
-    : m_config(config), m_store(store), m_bounces(bounces) {}
+                               list::BounceProcessor* bounces, YieldToIntake yield_to_intake)
+    : m_config(config), m_store(store), m_bounces(bounces),
+      m_yield_to_intake(std::move(yield_to_intake)) {}
 
 PipelineRunner::~PipelineRunner() {
   stop();
@@ -126,6 +127,9 @@ void PipelineRunner::work(std::size_t) {
       if (m_stopping) {
         return;
       }
+    }
+    if (m_yield_to_intake) {
+      m_yield_to_intake();
     }
     auto claimed = m_store.claim_inbound(unix_now(), options.lease_seconds, 1);
     if (!claimed) {

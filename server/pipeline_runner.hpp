@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <list/bounce.hpp>
 #include <list/message_codec.hpp>
 #include <list/seal_pool.hpp>
@@ -21,9 +22,13 @@ namespace server {
 
 class PipelineRunner {
 public:
+  /// Called by each worker before it claims work: may block a little so that
+  /// SMTP intake, which shares the database's single writer, goes first.
+  using YieldToIntake = std::function<void()>;
+
   /// `bounces` takes mail to -bounces@ (null: it stays in state 'bounce').
-  PipelineRunner(const Config& config, list::Store& store,
-                 list::BounceProcessor* bounces = nullptr);
+  PipelineRunner(const Config& config, list::Store& store, list::BounceProcessor* bounces = nullptr,
+                 YieldToIntake yield_to_intake = {});
   ~PipelineRunner();
   PipelineRunner(const PipelineRunner&) = delete;
   PipelineRunner& operator=(const PipelineRunner&) = delete;
@@ -40,6 +45,7 @@ private:
   const Config& m_config;
   list::Store& m_store;
   list::BounceProcessor* m_bounces;
+  YieldToIntake m_yield_to_intake;
   std::unique_ptr<list::MessageCodec> m_codec;
   std::unique_ptr<list::SealPool> m_seal_pool;
   std::vector<std::thread> m_workers;

@@ -33,6 +33,7 @@ util::Result<std::string> SpoolWriter::store(const smtp::Envelope& envelope, std
   pending.message.mail_from = envelope.mail_from;
   pending.message.rcpt_to = envelope.rcpt_to;
   pending.message.data = std::move(data);
+  m_last_activity = std::chrono::steady_clock::now().time_since_epoch().count();
   std::unique_lock lock(m_mutex);
   if (m_stopping) {
     return util::transient("shutting down");
@@ -41,6 +42,20 @@ util::Result<std::string> SpoolWriter::store(const smtp::Envelope& envelope, std
   m_wake.notify_all();
   m_wake.wait(lock, [&] { return pending.done; });
   return pending.outcome;
+}
+
+void SpoolWriter::wait_for_quiet(std::chrono::milliseconds quiet,
+                                 std::chrono::milliseconds at_most) const {
+  using clock = std::chrono::steady_clock;
+  const auto deadline = clock::now() + at_most;
+  for (;;) {
+    const auto now = clock::now();
+    const auto last = clock::time_point(clock::duration(m_last_activity.load()));
+    if (now - last >= quiet || now >= deadline) {
+      return;
+    }
+    std::this_thread::sleep_for(std::min<clock::duration>(quiet - (now - last), deadline - now));
+  }
 }
 
 void SpoolWriter::run() {
@@ -67,6 +82,7 @@ void SpoolWriter::run() {
       messages.push_back(std::move(pending->message));
     }
     auto stored = m_store.spool_inbound(messages);
+    m_last_activity = std::chrono::steady_clock::now().time_since_epoch().count();
     lock.lock();
     for (std::size_t i = 0; i < batch.size(); ++i) {
       batch[i]->outcome = stored ? util::Result<std::string>(messages[i].queue_id)
