@@ -50,6 +50,12 @@ std::string owner_note(std::string_view list_address, std::string_view sender) {
                      special_address(list_address, "-owner"), sender);
 }
 
+std::string postmaster_note(std::string_view domain, std::string_view sender) {
+  return fmt::format("Mail to postmaster@{} from <{}>, forwarded to the admins of every list\n"
+                     "at {}.\n",
+                     domain, sender, domain);
+}
+
 std::string bounce_warning_text(std::string_view list_address, int number, int total) {
   return fmt::format("Mail from {} to you has been bouncing, so the list no longer sends you\n"
                      "posts. This is warning {} of {}; after the last one you will be removed\n"

@@ -30,6 +30,10 @@ std::string sendkey_text(std::string_view list_address, std::string_view fingerp
 /// The note heading a forward of mail to -owner.
 std::string owner_note(std::string_view list_address, std::string_view sender);
 
+/// The note heading a forward of mail to postmaster@`domain` to the admins
+/// of the lists there.
+std::string postmaster_note(std::string_view domain, std::string_view sender);
+
 /// Bounce warning `number` of `total` to a member whose delivery is disabled.
 std::string bounce_warning_text(std::string_view list_address, int number, int total);
 

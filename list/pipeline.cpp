@@ -9,6 +9,7 @@
 #include <list/policy.hpp>
 #include <list/request.hpp>
 #include <list/route.hpp>
+#include <set>
 #include <thread>
 
 namespace list {
@@ -114,7 +115,43 @@ Result<std::optional<std::pair<Route, ListRecord>>> route_of(Store& store,
   return std::nullopt;
 }
 
+/// The domain of the first postmaster@DOMAIN recipient, lowercased; empty
+/// for none (and for the bare <Postmaster>, which names no domain).
+std::string postmaster_domain(const InboundMessage& message) {
+  for (const std::string& recipient : message.rcpt_to) {
+    if (same_address(local_part(recipient), "postmaster") && !domain_part(recipient).empty()) {
+      return fold_case(domain_part(recipient));
+    }
+  }
+  return {};
+}
+
 } // namespace
+
+Result<PostCrypto*> Pipeline::open_list(const ListRecord& record, ListFacts& facts) {
+  facts.record = record;
+  facts.base_url = m_options.base_url;
+  auto settings = m_store.list_settings(record.id);
+  if (!settings) {
+    return tl::unexpected(settings.error());
+  }
+  auto secret = m_store.list_secret(record.id);
+  if (!secret) {
+    return tl::unexpected(secret.error());
+  }
+  auto key = m_crypto.public_key(record);
+  if (!key) {
+    return tl::unexpected(key.error());
+  }
+  auto crypto = m_crypto.post_crypto(record);
+  if (!crypto) {
+    return tl::unexpected(crypto.error());
+  }
+  facts.settings = typed_settings(*settings);
+  facts.secret = std::move(*secret);
+  facts.public_key = std::move(*key);
+  return *crypto;
+}
 
 PipelineResult Pipeline::process(const ClaimedPost& post) {
   Work work(post);
@@ -122,27 +159,20 @@ PipelineResult Pipeline::process(const ClaimedPost& post) {
   if (!routed) {
     work.fail(routed.error());
   } else if (!routed->has_value()) {
-    // Intake checks recipients; the list may have been deleted since.
-    work.event("rejected", "reason=no-list");
-    work.final_state = InboundState::rejected;
-    work.outcome = "no-list";
+    if (const std::string domain = postmaster_domain(post.message); !domain.empty()) {
+      handle_postmaster(work, domain);
+    } else {
+      // Intake checks recipients; the list may have been deleted since.
+      work.event("rejected", "reason=no-list");
+      work.final_state = InboundState::rejected;
+      work.outcome = "no-list";
+    }
   } else {
     work.route = (*routed)->first;
-    work.facts.record = (*routed)->second;
-    work.facts.base_url = m_options.base_url;
-    auto settings = m_store.list_settings(work.facts.record.id);
-    auto secret = m_store.list_secret(work.facts.record.id);
-    auto key = m_crypto.public_key(work.facts.record);
-    auto crypto = m_crypto.post_crypto(work.facts.record);
-    if (!settings || !secret || !key || !crypto) {
-      work.fail(!settings ? settings.error()
-                : !secret ? secret.error()
-                : !key    ? key.error()
-                          : crypto.error());
+    auto crypto = open_list((*routed)->second, work.facts);
+    if (!crypto) {
+      work.fail(crypto.error());
     } else {
-      work.facts.settings = typed_settings(*settings);
-      work.facts.secret = *secret;
-      work.facts.public_key = *key;
       work.crypto = *crypto;
       switch (work.route.kind) {
       case RouteKind::post:
@@ -632,6 +662,78 @@ void Pipeline::handle_owner(Work& work) {
     work.messages.push_back(std::move(forward));
   }
   work.event("owner", fmt::format("admins={}", forwarded));
+}
+
+/// RFC 5321 4.5.1: postmaster@ must reach a person. Forwarded, encrypted,
+/// to the active admins of every list at the domain, one copy per distinct
+/// admin address (from the first list, by id, where that admin's key works);
+/// with no list there it is kept as rejected, never bounced.
+void Pipeline::handle_postmaster(Work& work, const std::string& domain) {
+  const InboundMessage& message = work.post.message;
+  auto lists = m_store.all_lists();
+  if (!lists) {
+    work.fail(lists.error());
+    return;
+  }
+  std::set<std::string> served; // folded admin addresses with a copy
+  std::size_t at_domain = 0;
+  std::size_t failed = 0;
+  for (const ListRecord& record : *lists) {
+    if (!same_address(domain_part(record.address), domain)) {
+      continue;
+    }
+    ++at_domain;
+    ListFacts facts;
+    auto crypto = open_list(record, facts);
+    auto members = m_store.members(record.id);
+    if (!crypto || !members) {
+      const util::Error& error = !crypto ? crypto.error() : members.error();
+      if (is_transient(error)) {
+        work.fail(error); // nothing is queued yet: the whole forward comes back
+        return;
+      }
+      ++failed; // one broken list must not keep postmaster mail from the others
+      continue;
+    }
+    std::erase_if(*members, [&](const MemberRecord& member) {
+      return served.contains(fold_case(member.email));
+    });
+    AdminMail mail;
+    mail.subject = fmt::format("Mail to postmaster@{}", domain);
+    mail.note = postmaster_note(domain, message.mail_from);
+    mail.attached = message.data;
+    mail.envelope_from = special_address(record.address, "-bounces");
+    mail.inbound_id = message.id;
+    mail.kind = NoticeKind::forward;
+    mail.signing = NoticeSigning::none;
+    auto forwards = admin_mail(m_codec, **crypto, facts, *members, mail);
+    if (!forwards) {
+      if (is_transient(forwards.error())) {
+        work.fail(forwards.error());
+        return;
+      }
+      ++failed;
+      continue;
+    }
+    for (OutboundMessage& forward : *forwards) {
+      served.insert(fold_case(forward.recipient));
+      work.messages.push_back(std::move(forward));
+    }
+  }
+  if (at_domain == 0) {
+    work.event("rejected", fmt::format("reason=no-list to=postmaster domain={}", domain));
+    work.final_state = InboundState::rejected;
+    work.outcome = "no-list";
+    return;
+  }
+  const bool nobody = served.empty();
+  work.event("postmaster",
+             fmt::format("domain={} lists={} admins={} failed={}", domain, at_domain, served.size(),
+                         failed),
+             nobody);
+  // Kept where an operator finds it when no admin could be reached.
+  work.final_state = nobody ? InboundState::rejected : InboundState::done;
+  work.outcome = nobody ? "postmaster:no-admin" : "postmaster";
 }
 
 void Pipeline::handle_request(Work& work) {

@@ -1,6 +1,7 @@
 // One inbound message through the list pipeline: route by recipient, open
 // (decrypt, verify), loop and policy checks, hold or reject, expand to one
-// sealed copy per member, enqueue in batches behind a progress marker.
+// sealed copy per member, enqueue in batches behind a progress marker;
+// postmaster@ mail goes to the admins of the lists at its domain.
 // Returns what happened as values for server/ to log; never logs itself.
 // A transient error leaves the message leased, to be claimed again.
 #pragma once
@@ -9,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <list/bounce.hpp>
+#include <list/expand.hpp>
 #include <list/keyring.hpp>
 #include <list/message_codec.hpp>
 #include <list/openpgp.hpp>
@@ -45,7 +47,8 @@ struct PipelineOptions {
 
 /// One thing that happened, for one log line: "pipeline EVENT id=... list=... DETAIL".
 struct PipelineEvent {
-  std::string event;  // post, held, rejected, loop, sendkey, owner, request, bounce, error
+  std::string event;  // post, held, rejected, loop, sendkey, owner, request, bounce,
+                      // postmaster, error
   std::string list;   // list address; may be empty
   std::string detail; // key=value pairs, values safe to log (no subjects, bodies, tokens)
   bool warning = false;
@@ -73,6 +76,8 @@ private:
   void handle_owner(Work& work);
   void handle_request(Work& work);
   void handle_bounce(Work& work);
+  void handle_postmaster(Work& work, const std::string& domain);
+  util::Result<PostCrypto*> open_list(const ListRecord& record, ListFacts& facts);
   void expand(Work& work, struct OpenedPost& opened);
 
   Store& m_store;

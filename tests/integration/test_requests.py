@@ -2,7 +2,8 @@
 daemon: the reply_to setting on each copy (outside and inside the
 encryption), `key update` by mail to -request (signed by the member's
 current key, refused when unsigned, signed by another key, or when the new
-key is expired), and postmaster@ forwarded to the admins."""
+key is expired), and postmaster@ forwarded to the admins of every list at
+its domain, encrypted to each."""
 import email.utils
 import json
 import time
@@ -12,10 +13,10 @@ from email.mime.base import MIMEBase
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 
-from harness import GnupgHome
-from pipeline_support import (LIST, decrypt_gpg, encrypted_post, export, make_key, outbound,
-                              parse, send, text_of, wait_settled)
-from test_pipeline import MEMBERS as FIVE, ListWithMembers
+from harness import KEYS, GnupgHome, Instance
+from pipeline_support import (LIST, decrypt_gpg, encrypted_post, export, key_ids, make_key,
+                              outbound, parse, plain_post, send, text_of, wait_settled)
+from test_pipeline import CONFIG, MEMBERS as FIVE, ListWithMembers
 
 MEMBERS = ["alice@example.org", "bob@example.org"]
 
@@ -214,6 +215,95 @@ class KeyUpdateTest(unittest.TestCase):
         text = text_of(inner_of(self.list.home, answer))
         self.assertIn("none of them ran", text)
         self.assertIn("key update", text)
+
+
+class PostmasterTest(unittest.TestCase):
+    """postmaster@DOMAIN reaches the active admins of every list at DOMAIN,
+    one copy per admin address, each encrypted to that admin's key alone."""
+
+    ADMINS = {"alice@example.org": "valid-cv25519.asc", "bob@example.org": "valid-rsa3072.asc"}
+
+    @classmethod
+    def setUpClass(cls):
+        cls.instance = Instance(CONFIG)
+        cls.homes = {}  # admin address -> a GnuPG home with that admin's secret key
+        for address, name in cls.ADMINS.items():
+            home = GnupgHome()
+            home.gpg("--import", KEYS / "secret" / name)
+            cls.homes[address] = home
+        cls.others = GnupgHome()  # non-admins' keys
+        keys = {address: KEYS / name for address, name in cls.ADMINS.items()}
+        for address in ["carol@example.org", "dave@example.org"]:
+            key_file = cls.instance.dir / f"{address}.asc"
+            key_file.write_bytes(export(cls.others, make_key(cls.others, address)))
+            keys[address] = key_file
+        # alice is admin of both lists at the domain (one copy, not two); bob
+        # of ops only; carol is a plain member; dave administers a list at
+        # another domain.
+        roles = {
+            "crew@lists.example.org": [("alice@example.org", "admin"),
+                                       ("bob@example.org", "member"),
+                                       ("carol@example.org", "member")],
+            "ops@lists.example.org": [("alice@example.org", "admin"),
+                                      ("bob@example.org", "admin"),
+                                      ("carol@example.org", "moderator")],
+            "misc@other.test": [("dave@example.org", "admin")],
+        }
+        for address, members in roles.items():
+            cls.instance.cli("list", "create", address, check=True)
+            for member, role in members:
+                cls.instance.cli("member", "add", address, member, "--key", keys[member],
+                                 "--role", role, check=True)
+        cls.instance.serve()
+        cls.post = Posting(cls.instance)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.instance.stop()
+        for home in [*cls.homes.values(), cls.others]:
+            home.close()
+        cls.instance.close()
+
+    def test_one_encrypted_copy_per_admin_of_the_domain(self):
+        report = plain_post("abuse-desk@remote.test", "Spam from your server 7fq2",
+                            "report marker 7fq2\n")
+        inbound_id, state, outcome = self.post("abuse-desk@remote.test",
+                                               "postmaster@lists.example.org", report)
+        self.assertEqual((state, outcome), ("done", "postmaster"))
+        rows = outbound(self.instance, "inbound_id = ?", (inbound_id,))
+        self.assertEqual(sorted(r[3] for r in rows), sorted(self.ADMINS))
+        for _, member_id, envelope, recipient, data, _ in rows:
+            self.assertIsNotNone(member_id)
+            self.assertRegex(envelope, r"^(crew|ops)-bounces@lists\.example\.org$")
+            message = parse(data)
+            self.assertEqual(message.get_content_type(), "multipart/encrypted")
+            self.assertNotIn("7fq2", message["Subject"])
+            ciphertext = message.get_payload()[1].get_payload(decode=True)
+            self.assertEqual(len(key_ids(self.homes[recipient], ciphertext)), 1)
+            for other, home in self.homes.items():
+                if other != recipient:
+                    self.assertNotEqual(home.gpg("--decrypt", input=ciphertext,
+                                                 check=False).returncode, 0)
+            self.assertNotEqual(self.others.gpg("--decrypt", input=ciphertext,
+                                                check=False).returncode, 0)
+            cleartext = decrypt_gpg(self.homes[recipient], ciphertext)
+            self.assertEqual(parse(cleartext)["Subject"], "Mail to postmaster@lists.example.org")
+            text = text_of(cleartext)
+            self.assertIn("postmaster@lists.example.org from <abuse-desk@remote.test>", text)
+            self.assertIn("report marker 7fq2", text)  # the mail as it came, attached
+        log = self.instance.log()
+        self.assertRegex(log, r"pipeline postmaster id=\S+ list=- domain=lists\.example\.org "
+                              r"lists=2 admins=2 failed=0")
+        self.assertNotIn("7fq2", log)
+
+    def test_no_list_at_the_domain_is_kept_not_bounced(self):
+        inbound_id, state, outcome = self.post(
+            "someone@remote.test", "postmaster@nowhere.test",
+            plain_post("someone@remote.test", "hello", "nobody here\n"))
+        self.assertEqual((state, outcome), ("rejected", "no-list"))
+        self.assertEqual(outbound(self.instance, "inbound_id = ?", (inbound_id,)), [])
+        self.assertRegex(self.instance.log(), r"pipeline rejected id=\S+ list=- reason=no-list "
+                                              r"to=postmaster domain=nowhere\.test")
 
 
 if __name__ == "__main__":

@@ -43,4 +43,10 @@ BOOST_AUTO_TEST_CASE(bounce_texts) {
   BOOST_TEST(bounce_forward_note("crew@x.test").find("crew-bounces@x.test") != std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(postmaster_note_names_the_address_and_sender) {
+  const std::string note = postmaster_note("lists.example.org", "ops@remote.test");
+  BOOST_TEST(note.find("postmaster@lists.example.org from <ops@remote.test>") != std::string::npos);
+  BOOST_TEST(note.find("every list\nat lists.example.org") != std::string::npos);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
