@@ -7,6 +7,7 @@
 #include <gpgme++/key.h>
 #include <gpgme++/keygenerationresult.h>
 #include <list/address.hpp>
+#include <list/crypto/fingerprint.hpp>
 #include <list/crypto/gpg_context.hpp>
 #include <list/crypto/gpg_home.hpp>
 #include <list/crypto/gpg_keyring.hpp>
@@ -39,18 +40,6 @@ std::int64_t now_seconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-std::string uppercase(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  return out;
-}
-
-bool is_fingerprint(std::string_view text) {
-  return text.size() == 40 && std::all_of(text.begin(), text.end(),
-                                          [](unsigned char c) { return std::isxdigit(c) != 0; });
 }
 
 // "crew@x" + "-request" -> "crew-request@x".

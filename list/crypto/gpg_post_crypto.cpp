@@ -11,6 +11,7 @@
 #include <gpgme++/keylistresult.h>
 #include <gpgme++/signingresult.h>
 #include <gpgme++/verificationresult.h>
+#include <list/crypto/fingerprint.hpp>
 #include <list/crypto/gpg_context.hpp>
 #include <list/crypto/gpg_home.hpp>
 #include <list/crypto/gpg_post_crypto.hpp>
@@ -35,23 +36,11 @@ constexpr unsigned k_red_flags = GpgME::Signature::Red | GpgME::Signature::KeyRe
                                  GpgME::Signature::KeyMissing | GpgME::Signature::BadPolicy |
                                  GpgME::Signature::SysError;
 
-std::string uppercase(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  return out;
-}
-
 std::string lowercase(std::string_view text) {
   std::string out(text);
   std::transform(out.begin(), out.end(), out.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return out;
-}
-
-bool is_fingerprint(std::string_view text) {
-  return text.size() == 40 && std::all_of(text.begin(), text.end(),
-                                          [](unsigned char c) { return std::isxdigit(c) != 0; });
 }
 
 // An in-memory output that refuses to grow past a limit: gpg then fails the

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <fstream>
 #include <iterator>
+#include <list/crypto/fingerprint.hpp>
 #include <list/crypto/gpg_context.hpp>
 #include <list/crypto/gpg_sealer.hpp>
 #include <sys/stat.h>
@@ -38,29 +39,6 @@ trust-model always
 no-auto-key-retrieve
 no-greeting
 )";
-
-bool is_fingerprint(std::string_view text) {
-  return text.size() == 40 && std::all_of(text.begin(), text.end(),
-                                          [](unsigned char c) { return std::isxdigit(c) != 0; });
-}
-
-std::string uppercase(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  return out;
-}
-
-// FNV-1a names a version of a key's data, so an updated key (new subkey,
-// extended expiry) gets a new file. A cache name, not a security boundary:
-// every file is checked to hold exactly its fingerprint's key before use.
-std::uint64_t content_hash(std::string_view bytes) {
-  std::uint64_t hash = 14695981039346656037ULL;
-  for (unsigned char c : bytes) {
-    hash = (hash ^ c) * 1099511628211ULL;
-  }
-  return hash;
-}
 
 std::string errno_text() {
   return std::strerror(errno);

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <ctime>
 #include <fmt/format.h>
+#include <list/crypto/fingerprint.hpp>
 #include <list/crypto/rnp_ptr.hpp>
 #include <list/crypto/rnp_sealer.hpp>
 #include <list>
@@ -12,28 +13,6 @@
 namespace list {
 
 namespace {
-
-bool is_fingerprint(std::string_view text) {
-  return text.size() == 40 && std::all_of(text.begin(), text.end(),
-                                          [](unsigned char c) { return std::isxdigit(c) != 0; });
-}
-
-std::string uppercase(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  return out;
-}
-
-// FNV-1a names a version of a member's key data: new data (a new subkey, an
-// extended expiry, a revocation) is checked and imported again.
-std::uint64_t content_hash(std::string_view bytes) {
-  std::uint64_t hash = 14695981039346656037ULL;
-  for (unsigned char c : bytes) {
-    hash = (hash ^ c) * 1099511628211ULL;
-  }
-  return hash;
-}
 
 std::uint64_t unix_now() {
   return static_cast<std::uint64_t>(std::time(nullptr));
