@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <thread>
 #include <unistd.h>
 
 extern char** environ;
@@ -137,21 +138,36 @@ util::Result<std::string> ensure_alias(const std::string& home) {
   return alias;
 }
 
-// Writes `text` to `path` unless it exists: an operator's edits win.
+// Writes `text` to `path` unless it exists: an operator's edits win. The file
+// appears whole or not at all (written aside, then link()ed into place), so a
+// gpg started by another thread never reads a half-written gpg.conf and falls
+// back to its defaults (trust model pgp: member keys would be unusable).
 util::Result<void> write_if_missing(const fs::path& path, std::string_view text) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    if (errno == EEXIST) {
-      return {};
-    }
-    return util::permanent(fmt::format("cannot create {}: {}", path.string(), errno_text()));
+  if (fs::exists(path)) {
+    return {};
   }
-  const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  const std::string temp = fmt::format("{}.{}.{}.tmp", path.string(), ::getpid(),
+                                       std::hash<std::thread::id>{}(std::this_thread::get_id()));
+  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    return util::permanent(fmt::format("cannot create {}: {}", temp, errno_text()));
+  }
+  const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
+                  ::fsync(fd) == 0;
   const int saved = errno;
   ::close(fd);
   if (!ok) {
+    ::unlink(temp.c_str());
     errno = saved;
-    return util::transient(fmt::format("cannot write {}: {}", path.string(), errno_text()));
+    return util::transient(fmt::format("cannot write {}: {}", temp, errno_text()));
+  }
+  // link() fails with EEXIST if another writer got there first: theirs stays.
+  const bool linked = ::link(temp.c_str(), path.c_str()) == 0 || errno == EEXIST;
+  const int link_errno = errno;
+  ::unlink(temp.c_str());
+  if (!linked) {
+    errno = link_errno;
+    return util::permanent(fmt::format("cannot create {}: {}", path.string(), errno_text()));
   }
   return {};
 }

@@ -12,6 +12,9 @@
 #include <list/crypto/gpg_home.hpp>
 #include <list/crypto/gpg_keyring.hpp>
 #include <list/crypto/key_check.hpp>
+#include <map>
+#include <memory>
+#include <mutex>
 
 namespace list {
 
@@ -121,6 +124,21 @@ util::Result<std::pair<std::string, GpgME::Key>> generate_key_pair(GpgME::Contex
   return std::pair{std::move(fingerprint), std::move(key)};
 }
 
+// Writers to one GnuPG home take turns within this process: gpg processes
+// racing to create a home's first pubring.kbx can lose an import (seen as
+// "End of file" when listing the key just imported). Keyring writes are rare
+// (member add, key update), so one lock per home costs nothing.
+std::mutex& home_write_lock(const std::string& home) {
+  static std::mutex table_mutex;
+  static std::map<std::string, std::unique_ptr<std::mutex>> table;
+  std::lock_guard lock(table_mutex);
+  auto& slot = table[home];
+  if (!slot) {
+    slot = std::make_unique<std::mutex>();
+  }
+  return *slot;
+}
+
 class GpgKeyring final : public Keyring {
 public:
   explicit GpgKeyring(std::string home) : m_home(std::move(home)) {}
@@ -158,6 +176,7 @@ util::Result<std::string> GpgKeyring::create_list_key(const ListIdentity& identi
     return util::permanent(
         "the list name must not contain <, >, (, ) or control characters (at most 128 bytes)");
   }
+  std::lock_guard write_lock(home_write_lock(m_home));
   auto ctx = context();
   if (!ctx) {
     return tl::unexpected(ctx.error());
@@ -248,6 +267,7 @@ util::Result<KeyInfo> GpgKeyring::import_member_key(std::string_view key_data,
   if (!info) {
     return info;
   }
+  std::lock_guard write_lock(home_write_lock(m_home));
   auto ctx = context();
   if (!ctx) {
     return tl::unexpected(ctx.error());

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <list/crypto/gpg_home.hpp>
 #include <list/crypto/gpg_keyring.hpp>
+#include <mutex>
 #include <thread>
 
 namespace {
@@ -300,20 +301,30 @@ BOOST_AUTO_TEST_CASE(calls_from_several_threads) {
       {"valid-cv25519.asc", "alice@example.org"  },
   };
   std::atomic<int> ok{0};
+  std::mutex errors_mutex;
+  std::vector<std::string> errors;
   std::vector<std::thread> threads;
   for (const auto& [file, email] : members) {
     threads.emplace_back([&, file = std::string(file), email = std::string(email)] {
       const std::string data = test::fixture(file);
-      if (keyring->inspect_member_key(data, email, UidCheck::require_match) &&
-          keyring->import_member_key(data, email, UidCheck::require_match)) {
+      auto inspected = keyring->inspect_member_key(data, email, UidCheck::require_match);
+      auto imported =
+          inspected ? keyring->import_member_key(data, email, UidCheck::require_match) : inspected;
+      if (imported) {
         ++ok;
+      } else {
+        std::lock_guard lock(errors_mutex);
+        errors.push_back(imported.error().message);
       }
     });
   }
   for (std::thread& thread : threads) {
     thread.join();
   }
-  BOOST_TEST(ok.load() == 4);
+  for (const std::string& error : errors) {
+    BOOST_TEST_MESSAGE("failed: " << error);
+  }
+  BOOST_TEST(ok.load() == 4, "errors: " << (errors.empty() ? std::string() : errors.front()));
   BOOST_TEST(test::key_count(home) == 3u);
 }
 
