@@ -146,20 +146,32 @@ class IntakeTest(unittest.TestCase):
             self.assertTrue(smtp.command(b"QUIT").startswith(b"221"))
 
     def test_smuggling_vectors_are_refused(self):
-        vectors = [b"\n.\n", b"\n.\r\n", b"\r.\r", b"\r\r\n.\r\n"]
-        before = len(spooled(self.instance))
-        for vector in vectors:
+        # After DATA the client sends text with a bare-CR/LF "end of data"
+        # followed by a smuggled transaction, then a real CRLF.CRLF. Only
+        # CRLF.CRLF ends DATA: the whole thing is one message, refused for its
+        # bare CR/LF, and the smuggled transaction never runs. "\r\r\n.\r\n"
+        # does contain a real CRLF.CRLF: DATA ends there (550 for the bare CR
+        # before it), and what follows is a new pipelined transaction, read
+        # exactly as Postfix reads it.
+        smuggled = (b"MAIL FROM:<evil@example.org>\r\nRCPT TO:<crew@lists.example.org>"
+                    b"\r\nDATA\r\n")
+        cases = [(b"\n.\n", [b"550 5.5.2"]), (b"\n.\r\n", [b"550 5.5.2"]),
+                 (b"\r.\r", [b"550 5.5.2"]),
+                 (b"\r\r\n.\r\n", [b"550 5.5.2", b"250 2.1.0", b"250 2.1.5", b"354", b"250 2.0.0"])]
+        for vector, expected in cases:
             with RawSmtp(self.port) as smtp:
                 smtp.reply()
                 smtp.command(b"EHLO client.test")
                 smtp.command(b"MAIL FROM:<alice@example.org>")
                 smtp.command(b"RCPT TO:<crew@lists.example.org>")
                 smtp.command(b"DATA")
-                smuggled = (b"MAIL FROM:<evil@example.org>\r\nRCPT TO:<crew@lists.example.org>"
-                            b"\r\nDATA\r\n")
-                reply = smtp.command(b"Subject: x\r\n\r\nhi" + vector + smuggled + b"x\r\n.")
-                self.assertTrue(reply.startswith(b"550 5.5.2"), (vector, reply))
-        self.assertEqual(len(spooled(self.instance)), before, "nothing smuggled into the spool")
+                smtp.send(b"Subject: x\r\n\r\nhi" + vector + smuggled + b"x\r\n.\r\n")
+                replies = [smtp.reply() for _ in expected]
+                for reply, prefix in zip(replies, expected):
+                    self.assertTrue(reply.startswith(prefix), (vector, replies))
+                self.assertTrue(smtp.command(b"QUIT").startswith(b"221"), vector)
+        stored = [row for row in spooled(self.instance) if b"Subject: x" in row[2]]
+        self.assertEqual(stored, [], "no message with a bare CR/LF was stored")
 
     def test_pipelined_group_replies_in_order(self):
         with RawSmtp(self.port) as smtp:
