@@ -1,8 +1,9 @@
 // The OpenPGP operations the pipeline needs, as interfaces free of GPGME
 // types: opening a post (decrypt, verify) and signing with the list key
 // (PostCrypto, one list's keyring), and sealing a copy for one member
-// (Sealer, the hot path). Implementations: list/crypto (gpgme++); an
-// in-process sealer (librnp) is planned. Errors are util::Results.
+// (Sealer, the hot path). Implementations: list/crypto (gpgme++ for
+// PostCrypto and a gpg sealer; librnp for the default, in-process sealer).
+// Errors are util::Results.
 #pragma once
 
 #include <string>
