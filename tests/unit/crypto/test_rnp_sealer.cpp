@@ -4,6 +4,7 @@
 // compression); refusals; two sealers in two threads. Then what only the rnp
 // sealer does: its bounded key cache, key updates, secret key data.
 #include "gpg_test_support.hpp"
+#include "sealer_test_support.hpp"
 
 #include <boost/test/unit_test.hpp>
 #include <functional>
@@ -13,6 +14,10 @@
 #include <thread>
 
 namespace {
+
+using test::count;
+using test::Members;
+using test::signed_body;
 
 constexpr std::string_view k_alice_fpr = "DDEB5A00D862912391964AFDD1156D5B182A649B";
 constexpr std::string_view k_alice_encryption_keyid = "3E9FCE2F6312E63F";
@@ -62,53 +67,6 @@ std::string dearmored(const std::string& fixture) {
     throw std::runtime_error("gpg --dearmor failed for " + fixture);
   }
   return binary.output;
-}
-
-// A signed body as the pipeline hands it over: MIME, CRLF, 8bit.
-std::string signed_body(size_t size) {
-  std::string body = "Content-Type: multipart/signed; micalg=pgp-sha512;\r\n"
-                     " protocol=\"application/pgp-signature\"; boundary=\"b\"\r\n\r\n"
-                     "--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nCafé ";
-  while (body.size() < size) {
-    body += "line of the post\r\n";
-  }
-  return body;
-}
-
-// The member's side: a home holding alice's and bob's secret keys.
-struct Members {
-  test::TempDir dir;
-  std::string home = dir / "gnupg";
-
-  Members() {
-    if (!list::prepare_gnupg_home(home)) {
-      throw std::runtime_error("cannot prepare " + home);
-    }
-    test::import_keys(home, {test::fixture_path("secret/valid-cv25519.asc"),
-                             test::fixture_path("secret/valid-rsa3072.asc")});
-  }
-
-  std::string save(const std::string& name, std::string_view bytes) {
-    const std::string path = dir / name;
-    test::write_file(path, bytes);
-    return path;
-  }
-
-  std::string decrypt(const std::string& path) {
-    return test::gpg(home, fmt::format("--decrypt '{}'", path)).output;
-  }
-
-  std::string packets(const std::string& path) {
-    return test::gpg(home, fmt::format("--list-packets '{}'", path)).output;
-  }
-};
-
-size_t count(const std::string& text, const std::string& what) {
-  size_t n = 0;
-  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) {
-    ++n;
-  }
-  return n;
 }
 
 void check_refused(const util::Result<std::string>& sealed) {
