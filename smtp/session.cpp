@@ -7,6 +7,23 @@
 namespace smtp {
 namespace {
 
+/// The reply to a MAIL or RCPT argument that does not parse; only the
+/// command-syntax and address rows differ between the two commands.
+Reply path_error_reply(PathError error, Reply command_syntax, Reply bad_address) {
+  switch (error) {
+  case PathError::command_syntax:
+    return command_syntax;
+  case PathError::address_syntax:
+  case PathError::too_long:
+    return bad_address;
+  case PathError::parameter_syntax:
+    return Reply::bad_parameter;
+  case PathError::unsupported_parameter:
+    return Reply::unsupported_parameter;
+  }
+  return command_syntax;
+}
+
 constexpr std::string_view k_crlf = "\r\n";
 
 char upper(char c) {
@@ -338,21 +355,8 @@ void Session::on_mail(std::string_view argument) {
   }
   auto mail = parse_mail_from(argument);
   if (!mail) {
-    switch (mail.error()) {
-    case PathError::command_syntax:
-      reply(Reply::syntax_mail);
-      return;
-    case PathError::address_syntax:
-    case PathError::too_long:
-      reply(Reply::bad_sender);
-      return;
-    case PathError::parameter_syntax:
-      reply(Reply::bad_parameter);
-      return;
-    case PathError::unsupported_parameter:
-      reply(Reply::unsupported_parameter);
-      return;
-    }
+    reply(path_error_reply(mail.error(), Reply::syntax_mail, Reply::bad_sender));
+    return;
   }
   // RFC 1870 6.1: refuse a declared size over the limit before any data moves.
   if (mail->size && *mail->size > m_limits.max_message_size) {
@@ -374,21 +378,8 @@ void Session::on_rcpt(std::string_view argument) {
   m_rcpt_attempted = true;
   auto rcpt = parse_rcpt_to(argument, m_envelope.smtputf8 ? Utf8::allowed : Utf8::forbidden);
   if (!rcpt) {
-    switch (rcpt.error()) {
-    case PathError::command_syntax:
-      reply(Reply::syntax_rcpt);
-      return;
-    case PathError::address_syntax:
-    case PathError::too_long:
-      reply(Reply::bad_recipient);
-      return;
-    case PathError::parameter_syntax:
-      reply(Reply::bad_parameter);
-      return;
-    case PathError::unsupported_parameter:
-      reply(Reply::unsupported_parameter);
-      return;
-    }
+    reply(path_error_reply(rcpt.error(), Reply::syntax_rcpt, Reply::bad_recipient));
+    return;
   }
   auto& accepted = m_envelope.rcpt_to;
   if (std::find(accepted.begin(), accepted.end(), rcpt->address) != accepted.end()) {
