@@ -6,6 +6,7 @@
 #include <ostream>
 #include <pwd.h>
 #include <server/context.hpp>
+#include <server/list_crypto.hpp>
 #include <server/log.hpp>
 #include <unistd.h>
 #include <util/fd.hpp>
@@ -72,7 +73,7 @@ list::ListRecord Context::find_list(const std::string& address) {
 }
 
 std::string Context::list_home(std::string_view list_address) const {
-  return fmt::format("{}/lists/{}/gnupg", m_config.text("server", "data_dir"), list_address);
+  return list_gnupg_home(m_config, list_address);
 }
 
 std::unique_ptr<list::Keyring> Context::keyring(std::string_view list_address) const {

@@ -1,8 +1,10 @@
 #include <Poco/Exception.h>
 #include <fmt/format.h>
+#include <list/crypto/gpg_home.hpp>
 #include <server/daemon.hpp>
 #include <server/delivery.hpp>
 #include <server/fatal.hpp>
+#include <server/list_crypto.hpp>
 #include <server/log.hpp>
 #include <server/pipeline_runner.hpp>
 #include <server/recipients.hpp>
@@ -136,6 +138,13 @@ void Daemon::stop() {
     m_parts->delivery->stop(); // last: copies queued during shutdown stay queued
   }
   m_parts.reset();
+  // The lists' gpg-agents served this daemon's decryptions and signatures:
+  // none outlives it (gpg starts one again on demand).
+  if (const auto lists = m_store.all_lists()) {
+    for (const list::ListRecord& record : *lists) {
+      list::stop_gpg_agent(list_gnupg_home(m_config, record.address));
+    }
+  }
 }
 
 void write_ready_file(const std::string& path, const ListeningPorts& ports) {

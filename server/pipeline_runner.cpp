@@ -35,9 +35,8 @@ list::PipelineOptions pipeline_options(const Config& config) {
     options.batch_pause = std::chrono::milliseconds(std::atoll(pause));
   }
   // Key update by mail imports into the list's own GnuPG home.
-  const std::string data_dir = config.text("server", "data_dir");
-  options.open_keyring = [data_dir](const list::ListRecord& list) {
-    return list::open_gpg_keyring(fmt::format("{}/lists/{}/gnupg", data_dir, list.address));
+  options.open_keyring = [&config](const list::ListRecord& list) {
+    return list::open_gpg_keyring(list_gnupg_home(config, list.address));
   };
   return options;
 }

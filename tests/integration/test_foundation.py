@@ -328,6 +328,11 @@ class DaemonTest(unittest.TestCase):
             self.assertEqual(instance.returncode, 0)
             self.assertIn("lifeline started", instance.log())
             self.assertIn("lifeline stopped", instance.log())
+            # No gpg-agent outlives the daemon (`list create` had started one).
+            home = str(instance.data_dir / "lists" / LIST / "gnupg")
+            agents = subprocess.run(["pgrep", "-f", f"gpg-agent --homedir {home}"],
+                                    capture_output=True, text=True)
+            self.assertEqual(agents.stdout, "", "a gpg-agent still serves the list home")
 
     def test_refuses_newer_schema(self):
         with Instance() as instance:
