@@ -41,12 +41,12 @@ def inner_entity(subject, body, attachment=None):
     return inner.as_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
 
 
-def encrypted_post(home, sender, list_fpr, subject, body, attachment=None, sign=True,
-                   extra_headers=()):
-    entity = inner_entity(subject, body, attachment)
+def pgp_mime_encrypted(home, entity, list_fpr, signer=None):
+    """`entity` encrypted to the list key (and signed by `signer`, a key id or
+    address, if given) as an RFC 3156 multipart/encrypted, without headers."""
     args = ["--armor", "--encrypt", "--trust-model", "always", "-r", list_fpr]
-    if sign:
-        args += ["--sign", "-u", sender]
+    if signer is not None:
+        args += ["--sign", "-u", signer]
     ciphertext = home.gpg(*args, input=entity).stdout
     outer = MIMEMultipart("encrypted", protocol="application/pgp-encrypted")
     version = MIMEBase("application", "pgp-encrypted")
@@ -55,6 +55,13 @@ def encrypted_post(home, sender, list_fpr, subject, body, attachment=None, sign=
     data.set_payload(ciphertext.decode())
     outer.attach(version)
     outer.attach(data)
+    return outer
+
+
+def encrypted_post(home, sender, list_fpr, subject, body, attachment=None, sign=True,
+                   extra_headers=()):
+    outer = pgp_mime_encrypted(home, inner_entity(subject, body, attachment), list_fpr,
+                               sender if sign else None)
     outer["From"] = f"Alice <{sender}>"
     outer["To"] = LIST
     outer["Subject"] = "..."

@@ -9,13 +9,13 @@ import json
 import time
 import unittest
 from email.mime.application import MIMEApplication
-from email.mime.base import MIMEBase
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 
 from harness import KEYS, GnupgHome, Instance
 from pipeline_support import (LIST, decrypt_gpg, encrypted_post, export, key_ids, make_key,
-                              outbound, parse, plain_post, send, text_of, wait_settled)
+                              outbound, parse, pgp_mime_encrypted, plain_post, send, text_of,
+                              wait_settled)
 from test_pipeline import CONFIG, MEMBERS as FIVE, ListWithMembers
 
 MEMBERS = ["alice@example.org", "bob@example.org"]
@@ -47,17 +47,7 @@ def request_mail(home, sender, list_fpr, body, key=None, signer=None):
         part["Content-Disposition"] = 'attachment; filename="key.asc"'
         inner.attach(part)
     entity = inner.as_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
-    args = ["--armor", "--encrypt", "--trust-model", "always", "-r", list_fpr]
-    if signer is not None:
-        args += ["--sign", "-u", signer]
-    ciphertext = home.gpg(*args, input=entity).stdout
-    outer = MIMEMultipart("encrypted", protocol="application/pgp-encrypted")
-    version = MIMEBase("application", "pgp-encrypted")
-    version.set_payload("Version: 1\n")
-    data = MIMEBase("application", "octet-stream", name="encrypted.asc")
-    data.set_payload(ciphertext.decode())
-    outer.attach(version)
-    outer.attach(data)
+    outer = pgp_mime_encrypted(home, entity, list_fpr, signer)
     outer["From"] = sender
     outer["To"] = "crew-request@lists.test"
     outer["Subject"] = "..."
