@@ -113,19 +113,24 @@ void run_demo(Context& context, const std::optional<std::string>& dir_option,
   if (ready_file) {
     write_ready_file(*ready_file, ports);
   }
+  // The hints name this very binary: a newcomer has no `lifeline` on PATH.
+  std::error_code ec;
+  const std::string self = std::filesystem::read_symlink("/proc/self/exe", ec).string();
+  const std::string bin = fmt::format("{} --config {}", ec ? "lifeline" : self, config_path);
   std::ostream& out = context.out();
   out << fmt::format(
       "Lifeline demo {} in {}\n"
       "  list:    {} (members alice, bob, carol @lifeline.test; their keys in {}/members)\n"
       "  SMTP:    127.0.0.1:{}    web: http://127.0.0.1:{}/\n"
       "Try:\n"
-      "  lifeline --config {} list show {}\n"
-      "  lifeline --config {} member list {}\n"
-      "  lifeline --config {} list key {} > demo-list.asc\n"
-      "  swaks --server 127.0.0.1:{} --to {} --from alice@lifeline.test\n"
+      "  {} list show {}\n"
+      "  {} member list {}\n"
+      "  swaks -4 --server 127.0.0.1:{} --to {} --from alice@lifeline.test\n"
+      "then each member's encrypted copy is in {}/outbox/MEMBER/new/; read bob's with\n"
+      "  gpg --homedir {}/members/bob/gnupg --decrypt FILE\n"
       "Stop with Ctrl-C.\n",
-      fresh ? "created" : "resumed", dir, k_list, dir, ports.smtp, ports.web, config_path, k_list,
-      config_path, k_list, config_path, k_list, ports.smtp, k_list);
+      fresh ? "created" : "resumed", dir, k_list, dir, ports.smtp, ports.web, bin, k_list, bin,
+      k_list, ports.smtp, k_list, dir, dir);
   out.flush();
   int signal = 0;
   while (sigwait(&stop_signals, &signal) == 0 && signal == SIGHUP) {
