@@ -5,11 +5,14 @@
 
 #include "gpg_test_support.hpp"
 
+#include <algorithm>
+#include <filesystem>
 #include <fmt/format.h>
 #include <list/crypto/gpg_home.hpp>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace test {
 
@@ -58,6 +61,16 @@ inline size_t count(const std::string& text, const std::string& what) {
     ++n;
   }
   return n;
+}
+
+/// The names in `dir`, sorted.
+inline std::vector<std::string> files_in(const std::string& dir) {
+  std::vector<std::string> names;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    names.push_back(entry.path().filename().string());
+  }
+  std::sort(names.begin(), names.end());
+  return names;
 }
 
 } // namespace test

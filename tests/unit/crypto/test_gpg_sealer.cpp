@@ -1,6 +1,7 @@
 // list/crypto/gpg_sealer: copies sealed for one member, decrypted by that
 // member with gpg and with Sequoia sq; packet layout (one recipient, SEIPD
-// with MDC, no compression); key file cache; refusals; two sealers at once.
+// with MDC, no compression); key file cache; refusals. Two sealers at once: the shared contract in
+// test_rnp_sealer.cpp.
 #include "gpg_test_support.hpp"
 #include "sealer_test_support.hpp"
 
@@ -12,6 +13,7 @@
 namespace {
 
 using test::count;
+using test::files_in;
 using test::Members;
 using test::signed_body;
 
@@ -33,15 +35,6 @@ list::MemberKey alice() {
 
 list::MemberKey bob() {
   return {std::string(k_bob_fpr), test::fixture("valid-rsa3072.asc")};
-}
-
-std::vector<std::string> files_in(const std::string& dir) {
-  std::vector<std::string> names;
-  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-    names.push_back(entry.path().filename().string());
-  }
-  std::sort(names.begin(), names.end());
-  return names;
 }
 
 } // namespace
@@ -170,47 +163,6 @@ BOOST_AUTO_TEST_CASE(refuses_keys_it_must_not_use) {
                 name.rfind(test::fixture_fingerprints("sign-only.asc").at(0), 0) == 0),
                name);
   }
-}
-
-// One sealer per worker thread, sharing one work dir.
-BOOST_AUTO_TEST_CASE(two_sealers_in_two_threads) {
-  test::TempDir dir;
-  Members members;
-  const std::string work = dir / "seal";
-  constexpr int k_copies = 20;
-  std::vector<std::string> copies[2];
-  std::vector<std::string> errors[2];
-  const std::string body = signed_body(10 * 1024);
-  std::vector<std::thread> threads;
-  for (int t = 0; t < 2; ++t) {
-    threads.emplace_back([&, t] {
-      auto sealer = list::make_gpg_sealer(work);
-      if (!sealer) {
-        errors[t].push_back(sealer.error().message);
-        return;
-      }
-      for (int i = 0; i < k_copies; ++i) {
-        auto sealed = (*sealer)->seal(body, (i + t) % 2 == 0 ? alice() : bob());
-        if (sealed) {
-          copies[t].push_back(std::move(*sealed));
-        } else {
-          errors[t].push_back(sealed.error().message);
-        }
-      }
-    });
-  }
-  for (std::thread& thread : threads) {
-    thread.join();
-  }
-  for (int t = 0; t < 2; ++t) {
-    BOOST_TEST(errors[t].empty(), (errors[t].empty() ? "" : errors[t].front()));
-    BOOST_TEST_REQUIRE(copies[t].size() == static_cast<size_t>(k_copies));
-    for (int i : {0, 1, k_copies - 1}) {
-      BOOST_TEST(members.decrypt(members.save(fmt::format("c{}-{}.asc", t, i), copies[t][i])) ==
-                 body);
-    }
-  }
-  BOOST_TEST(files_in(work + "/keys").size() == 2u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
